@@ -1,0 +1,240 @@
+"""Typed requests and replies of the Pushover API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+import os
+from pathlib import Path, PurePath
+from typing import Final
+
+from .const import DEFAULT_CONTENT_TYPE
+
+# File name suffix -> MIME type for the images Pushover shows. A fixed table on
+# purpose: ``mimetypes`` reads system files on first use, which must not happen
+# in the event loop.
+_IMAGE_TYPES: Final = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".bmp": "image/bmp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".svg": "image/svg+xml",
+}
+
+
+def guess_content_type(filename: str) -> str:
+    """Return the image MIME type for ``filename``'s suffix, or a generic type."""
+    return _IMAGE_TYPES.get(PurePath(filename).suffix.lower(), DEFAULT_CONTENT_TYPE)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Attachment:
+    """An image sent as the multipart ``attachment`` part of a message.
+
+    Build it with :meth:`from_path`, :meth:`from_bytes` or :meth:`from_stream`.
+    Exactly one of ``path``, ``data`` and ``stream`` is set. A file is read in
+    chunks off the event loop while it is uploaded; a stream is consumed once,
+    so a message carrying a stream attachment can be sent only once.
+    """
+
+    filename: str
+    content_type: str
+    path: Path | None = None
+    data: bytes | None = None
+    stream: AsyncIterable[bytes] | None = None
+    #: Size in bytes when known before sending (bytes, or a stream's declared size).
+    size: int | None = None
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> Attachment:
+        """Attach the file at ``path``; its size is checked just before sending."""
+        file_path = Path(path)
+        name = filename if filename is not None else file_path.name
+        return cls(
+            filename=name,
+            content_type=content_type or guess_content_type(name),
+            path=file_path,
+        )
+
+    @classmethod
+    def from_bytes(
+        cls,
+        data: bytes,
+        *,
+        filename: str = "image",
+        content_type: str | None = None,
+    ) -> Attachment:
+        """Attach ``data`` held in memory."""
+        return cls(
+            filename=filename,
+            content_type=content_type or guess_content_type(filename),
+            data=bytes(data),
+            size=len(data),
+        )
+
+    @classmethod
+    def from_stream(
+        cls,
+        stream: AsyncIterable[bytes],
+        *,
+        filename: str,
+        content_type: str | None = None,
+        size: int | None = None,
+    ) -> Attachment:
+        """Attach the bytes ``stream`` yields.
+
+        With ``size`` the stream is uploaded as it is read and must yield exactly
+        that many bytes. Without it the stream is read into memory first (at most
+        the API's attachment limit) so that an oversized one is refused before
+        anything is sent.
+        """
+        return cls(
+            filename=filename,
+            content_type=content_type or guess_content_type(filename),
+            stream=stream,
+            size=size,
+        )
+
+    def __repr__(self) -> str:
+        """Describe the attachment without dumping its bytes."""
+        if self.path is not None:
+            source = f"path={str(self.path)!r}"
+        elif self.data is not None:
+            source = f"data=<{len(self.data)} bytes>"
+        else:
+            source = "stream"
+        return (
+            f"Attachment({source}, filename={self.filename!r}, "
+            f"content_type={self.content_type!r}, size={self.size!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A message for ``messages.json``.
+
+    ``user`` is one user or group key, or a sequence of up to 50 keys delivered
+    in one request. Fields left at ``None``/empty/``False`` are not sent. Check a
+    message early with :func:`validate_message`; the client checks it again.
+    """
+
+    user: str | Sequence[str] = field(repr=False)
+    message: str
+    title: str | None = None
+    devices: Sequence[str] = ()
+    priority: int | None = None
+    retry: int | None = None
+    expire: int | None = None
+    #: The URL Pushover calls on acknowledgement; often holds a webhook secret.
+    callback: str | None = field(default=None, repr=False)
+    tags: Sequence[str] = ()
+    sound: str | None = None
+    timestamp: int | datetime | None = None
+    ttl: int | None = None
+    url: str | None = None
+    url_title: str | None = None
+    html: bool = False
+    monospace: bool = False
+    attachment: Attachment | None = None
+    attachment_base64: str | None = field(default=None, repr=False)
+    attachment_type: str | None = None
+
+    @property
+    def users(self) -> tuple[str, ...]:
+        """Return the recipient keys as a tuple."""
+        if isinstance(self.user, str):
+            return (self.user,)
+        return tuple(self.user)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Glance:
+    """An update of the Apple Watch complication data (``glances.json``).
+
+    Fields left at ``None`` are not sent; an empty string is sent and clears it.
+    """
+
+    user: str = field(repr=False)
+    device: str | None = None
+    title: str | None = None
+    text: str | None = None
+    subtext: str | None = None
+    count: int | None = None
+    percent: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """The application's monthly message allowance."""
+
+    limit: int
+    remaining: int
+    #: When the allowance resets, as an aware UTC datetime.
+    reset: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageResult:
+    """What the API answered to an accepted message."""
+
+    request_id: str
+    #: Receipt to poll or cancel; set for emergency-priority messages only.
+    receipt: str | None
+    #: The quota announced by this reply's headers, when present.
+    quota: Quota | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserValidation:
+    """A valid user or group key, with the user's active devices."""
+
+    devices: tuple[str, ...]
+    licenses: tuple[str, ...]
+    is_group: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptStatus:
+    """The state of an emergency-priority message."""
+
+    acknowledged: bool
+    acknowledged_at: datetime | None
+    #: Key of the user who acknowledged.
+    acknowledged_by: str | None = field(repr=False)
+    acknowledged_by_device: str | None
+    last_delivered_at: datetime | None
+    expired: bool
+    expires_at: datetime | None
+    called_back: bool
+    called_back_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUser:
+    """One member of a delivery group."""
+
+    user: str = field(repr=False)
+    device: str | None = None
+    memo: str = ""
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    """A delivery group's name and members."""
+
+    name: str
+    users: tuple[GroupUser, ...]
