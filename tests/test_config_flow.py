@@ -1,25 +1,644 @@
-"""Tests for the Pushover Plus config flow."""
+"""Tests for the Pushover Plus config flow, against the sandbox."""
 
-from homeassistant import config_entries
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.const import (
+    CONF_API_KEY,
+    CONF_API_URL,
+    CONF_DEVICES,
+    CONF_EXPIRE,
+    CONF_HTML,
+    CONF_LONG_MESSAGE,
+    CONF_OUTBOX_MAX_AGE,
+    CONF_PRIORITY,
+    CONF_QUOTA_WARNING,
+    CONF_RETRY,
+    CONF_SOUND,
+    CONF_TTL,
+    CONF_USER_KEY,
+    DEFAULT_API_URL,
+    DOMAIN,
+    SUBENTRY_RECIPIENT,
+)
+from sandbox.seed import (
+    DEMO_GROUP,
+    DEMO_TOKEN,
+    DEMO_USER,
+    NO_DEVICE_USER,
+    OTHER_TOKEN,
+    OTHER_USER,
+)
+from sandbox.server import SandboxServer
 
-TOKEN = "a" * 30
-USER = "u" * 30
+UNKNOWN_KEY = "uNobodyHasThisKey0000000000009"
+ADVANCED = {"source": SOURCE_USER}
 
 
-async def test_user_step_creates_an_entry(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
+async def _start_user_flow(hass: HomeAssistant) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=ADVANCED)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
+    return dict(result)
+
+
+def _keys(
+    sandbox: SandboxServer, api_key: str = DEMO_TOKEN, user_key: str = DEMO_USER
+) -> dict[str, str]:
+    return {
+        CONF_NAME: "Pushover",
+        CONF_API_KEY: api_key,
+        CONF_USER_KEY: user_key,
+        "advanced": {CONF_API_URL: sandbox.api_url},
+    }
+
+
+async def test_user_step_validates_live_and_creates_the_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    result = await _start_user_flow(hass)
+    assert result["description_placeholders"]["apps_url"].startswith("https://")
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {"name": "Pushover", "api_key": f" {TOKEN}\n", "user_key": USER},
+        {
+            **_keys(pushover_sandbox),
+            CONF_NAME: "  Home phone  ",
+            CONF_API_KEY: f" {DEMO_TOKEN[:10]} {DEMO_TOKEN[10:]}\n",
+            CONF_USER_KEY: f"\t{DEMO_USER}\r\n",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {"name": "Pushover", "api_key": TOKEN, "user_key": USER}
+    assert result["title"] == "Home phone"
+    assert result["data"] == {
+        CONF_NAME: "Home phone",
+        CONF_API_KEY: DEMO_TOKEN,
+        CONF_USER_KEY: DEMO_USER,
+    }
+    assert result["options"] == {CONF_API_URL: pushover_sandbox.api_url}
+    validations = [
+        request
+        for request in pushover_sandbox.state.requests
+        if request.path.endswith("users/validate.json")
+    ]
+    assert len(validations) >= 1
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    advanced = result["data_schema"].schema["advanced"]
+    assert advanced.options == {"collapsed": True}
+    # A malformed key is refused before anything is sent, and the flow goes on.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Pushover",
+            CONF_API_KEY: "x" * 29,
+            CONF_USER_KEY: DEMO_USER,
+            "advanced": {CONF_API_URL: DEFAULT_API_URL},
+        },
+    )
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key_format"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "fault", "errors"),
+    [
+        ({CONF_API_KEY: "short"}, None, {CONF_API_KEY: "invalid_api_key_format"}),
+        ({CONF_USER_KEY: "bad key!"}, None, {CONF_USER_KEY: "invalid_user_key_format"}),
+        ({CONF_API_KEY: "a" * 30}, None, {CONF_API_KEY: "invalid_api_key"}),
+        ({CONF_USER_KEY: UNKNOWN_KEY}, None, {CONF_USER_KEY: "invalid_user_key"}),
+        ({CONF_USER_KEY: NO_DEVICE_USER}, None, {"base": "no_active_devices"}),
+        (
+            {"advanced": {CONF_API_URL: "ftp://example.invalid/"}},
+            None,
+            {"base": "invalid_api_url"},
+        ),
+        ({}, "500", {"base": "cannot_connect"}),
+        ({}, "drop", {"base": "cannot_connect"}),
+        ({}, "429", {"base": "unknown"}),
+    ],
+)
+async def test_user_step_errors_then_recovers(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    changes: dict[str, str],
+    fault: str | None,
+    errors: dict[str, str],
+) -> None:
+    result = await _start_user_flow(hass)
+    if fault:
+        pushover_sandbox.controls.add_fault(fault, count=1)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_keys(pushover_sandbox), **changes}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_group_key_is_accepted(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox, user_key=DEMO_GROUP)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_same_token_and_user_twice_aborts(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_same_user_with_another_token_is_a_new_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox, api_key=OTHER_TOKEN)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def _builtin_entry(
+    title: str = "Old pushover", user_key: str = DEMO_USER
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain="pushover",
+        title=title,
+        data={CONF_NAME: title, CONF_API_KEY: DEMO_TOKEN, CONF_USER_KEY: user_key},
+    )
+
+
+async def test_import_copies_name_and_keys(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "custom_components.pushover_plus.config_flow.DEFAULT_API_URL",
+        pushover_sandbox.api_url,
+    )
+    builtin = _builtin_entry()
+    builtin.add_to_hass(hass)
+    _builtin_entry("Someone else", OTHER_USER).add_to_hass(hass)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["import_builtin", "manual"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "import_builtin"}
+    )
+    assert result["step_id"] == "import_builtin"
+    pushover_sandbox.controls.add_fault("503_html", count=1)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"builtin_entry": builtin.entry_id}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"builtin_entry": builtin.entry_id}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Old pushover"
+    assert result["data"] == {
+        CONF_NAME: "Old pushover",
+        CONF_API_KEY: DEMO_TOKEN,
+        CONF_USER_KEY: DEMO_USER,
+    }
+
+    # The imported entry is no longer offered; the other one still is.
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "import_builtin"}
+    )
+    options = result["data_schema"].schema["builtin_entry"].config["options"]
+    assert [option["label"] for option in options] == ["Someone else"]
+
+
+async def test_import_menu_can_choose_manual_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    _builtin_entry().add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context=ADVANCED)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "manual"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox, user_key=OTHER_USER)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_import_aborts_when_another_flow_took_it(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "custom_components.pushover_plus.config_flow.DEFAULT_API_URL",
+        pushover_sandbox.api_url,
+    )
+    builtin = _builtin_entry()
+    builtin.add_to_hass(hass)
+    flow = hass.config_entries.flow
+    first = await flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    second = await flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert first["type"] is second["type"] is FlowResultType.MENU
+
+    result = await flow.async_configure(
+        second["flow_id"], {"next_step_id": "import_builtin"}
+    )
+    result = await flow.async_configure(
+        result["flow_id"], {"builtin_entry": builtin.entry_id}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    result = await flow.async_configure(
+        first["flow_id"], {"next_step_id": "import_builtin"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "nothing_to_import"
+
+
+async def test_reauth_asks_for_a_new_token(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await loaded_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert list(result["data_schema"].schema) == [CONF_API_KEY]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "b" * 30}
+    )
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: f" {OTHER_TOKEN} "}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert loaded_entry.data[CONF_API_KEY] == OTHER_TOKEN
+    assert loaded_entry.data[CONF_USER_KEY] == DEMO_USER
+
+
+async def test_reconfigure_changes_one_key(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USER_KEY: NO_DEVICE_USER}
+    )
+    assert result["errors"] == {"base": "no_active_devices"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USER_KEY: DEMO_GROUP}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_entry.data[CONF_API_KEY] == DEMO_TOKEN
+    assert loaded_entry.data[CONF_USER_KEY] == DEMO_GROUP
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_refuses_another_account(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN, CONF_USER_KEY: OTHER_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "different_account"
+
+
+async def test_reconfigure_refuses_keys_of_another_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        data={CONF_NAME: "Other", CONF_API_KEY: OTHER_TOKEN, CONF_USER_KEY: DEMO_USER},
+    )
+    other.add_to_hass(hass)
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_options_store_defaults_and_reload(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    assert result["step_id"] == "init"
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
+    sounds = [option["value"] for option in schema[CONF_SOUND].config["options"]]
+    assert sounds[0] == "device_default"
+    assert "doorbell" in sounds
+    assert "pianobar" in sounds
+
+    base = {
+        CONF_DEVICES: ["phone"],
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: "2",
+        CONF_HTML: True,
+        CONF_LONG_MESSAGE: "split",
+        CONF_OUTBOX_MAX_AGE: 12,
+        CONF_QUOTA_WARNING: 100,
+        "advanced": {CONF_API_URL: pushover_sandbox.api_url},
+    }
+    result = await hass.config_entries.options.async_configure(result["flow_id"], base)
+    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, CONF_RETRY: 30, CONF_EXPIRE: 3600}
+    )
+    assert result["errors"] == {"base": "too_many_repeats"}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, CONF_RETRY: 60, CONF_EXPIRE: 3000, CONF_TTL: 600}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {
+        CONF_DEVICES: ["phone"],
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: 2,
+        CONF_RETRY: 60,
+        CONF_EXPIRE: 3000,
+        CONF_TTL: 600,
+        CONF_HTML: True,
+        CONF_LONG_MESSAGE: "split",
+        CONF_OUTBOX_MAX_AGE: 12,
+        CONF_QUOTA_WARNING: 100,
+        CONF_API_URL: pushover_sandbox.api_url,
+    }
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    recipient = loaded_entry.runtime_data.recipients["main"]
+    assert recipient.defaults[CONF_SOUND] == "doorbell"
+
+    # Reopened, the form shows the stored defaults and each device once.
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested[CONF_PRIORITY] == "2"
+    assert suggested[CONF_SOUND] == "doorbell"
+    assert suggested[CONF_DEVICES] == ["phone"]
+
+
+async def test_options_device_default_sound_is_not_stored(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_SOUND: "device_default",
+            CONF_PRIORITY: "0",
+            CONF_LONG_MESSAGE: "truncate",
+            CONF_OUTBOX_MAX_AGE: 24,
+            CONF_QUOTA_WARNING: 500,
+            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_PRIORITY: 0,
+        CONF_HTML: False,
+        CONF_LONG_MESSAGE: "truncate",
+        CONF_OUTBOX_MAX_AGE: 24,
+        CONF_QUOTA_WARNING: 500,
+        CONF_API_URL: pushover_sandbox.api_url,
+    }
+
+
+async def test_options_check_a_new_api_url(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    form = {
+        CONF_PRIORITY: "0",
+        CONF_LONG_MESSAGE: "truncate",
+        CONF_OUTBOX_MAX_AGE: 24,
+        CONF_QUOTA_WARNING: 500,
+    }
+    pushover_sandbox.controls.add_fault("500", count=1)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**form, "advanced": {CONF_API_URL: pushover_sandbox.api_url.rstrip("/")}},
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**form, "advanced": {CONF_API_URL: pushover_sandbox.api_url.rstrip("/")}},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_URL] == pushover_sandbox.api_url.rstrip("/")
+
+
+async def test_options_work_while_the_entry_is_not_loaded(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_NAME: "Pushover",
+            CONF_API_KEY: DEMO_TOKEN,
+            CONF_USER_KEY: DEMO_USER,
+        },
+        options={CONF_API_URL: "http://127.0.0.1:9/1/", CONF_DEVICES: ["old"]},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["old"]
+    sounds = [option["value"] for option in schema[CONF_SOUND].config["options"]]
+    assert "pianobar" in sounds
+    assert "doorbell" not in sounds
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_PRIORITY: "0",
+            CONF_LONG_MESSAGE: "truncate",
+            CONF_OUTBOX_MAX_AGE: 24,
+            CONF_QUOTA_WARNING: 500,
+            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_add_recipient_subentry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (loaded_entry.entry_id, SUBENTRY_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "user"
+
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Alex", CONF_USER_KEY: UNKNOWN_KEY}
+    )
+    assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
+
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: " Alex ", CONF_USER_KEY: f" {OTHER_USER}"}
+    )
+    assert result["step_id"] == "defaults"
+    assert result["description_placeholders"] == {"name": "Alex"}
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["pixel"]
+
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_PRIORITY: "2", CONF_RETRY: 60}
+    )
+    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
+    result = await flow.async_configure(
+        result["flow_id"],
+        {CONF_DEVICES: ["pixel"], CONF_PRIORITY: "1", CONF_SOUND: "siren"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Alex"
+    assert result["data"] == {
+        CONF_USER_KEY: OTHER_USER,
+        CONF_DEVICES: ["pixel"],
+        CONF_SOUND: "siren",
+        CONF_PRIORITY: 1,
+        CONF_HTML: False,
+    }
+    await hass.async_block_till_done()
+    recipients = loaded_entry.runtime_data.recipients
+    assert {recipient.name for recipient in recipients.values()} == {"Pushover", "Alex"}
+
+
+async def test_recipient_keys_must_be_new(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (loaded_entry.entry_id, SUBENTRY_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Me again", CONF_USER_KEY: DEMO_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_recipient_without_a_name_gets_one(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (loaded_entry.entry_id, SUBENTRY_RECIPIENT), context={"source": SOURCE_USER}
+    )
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: "  ", CONF_USER_KEY: DEMO_GROUP}
+    )
+    result = await flow.async_configure(result["flow_id"], {CONF_PRIORITY: "0"})
+    assert result["title"] == "Recipient"
+
+
+async def test_reconfigure_recipient(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    config_entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={
+            CONF_NAME: "Pushover",
+            CONF_API_KEY: DEMO_TOKEN,
+            CONF_USER_KEY: DEMO_USER,
+        },
+        options={CONF_API_URL: pushover_sandbox.api_url},
+        subentries_data=[
+            ConfigSubentryData(
+                data={CONF_USER_KEY: OTHER_USER, CONF_PRIORITY: 0},
+                subentry_type=SUBENTRY_RECIPIENT,
+                title="Alex",
+                unique_id=None,
+            )
+        ],
+    )
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    subentry_id = next(iter(config_entry.subentries))
+
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (config_entry.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+    assert result["step_id"] == "reconfigure"
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["pixel"]
+
+    result = await flow.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Alex", CONF_PRIORITY: "2", CONF_RETRY: 30, CONF_EXPIRE: 9000},
+    )
+    assert result["errors"] == {"base": "too_many_repeats"}
+    result = await flow.async_configure(
+        result["flow_id"],
+        {CONF_NAME: "Alex's phone", CONF_PRIORITY: "-1", CONF_DEVICES: ["pixel"]},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    subentry = config_entry.subentries[subentry_id]
+    assert subentry.title == "Alex's phone"
+    assert subentry.data == {
+        CONF_USER_KEY: OTHER_USER,
+        CONF_DEVICES: ["pixel"],
+        CONF_PRIORITY: -1,
+        CONF_HTML: False,
+    }

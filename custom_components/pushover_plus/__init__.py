@@ -2,21 +2,235 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+import asyncio
+import logging
 
-type PushoverPlusConfigEntry = ConfigEntry[None]
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import slugify
+
+from .api import (
+    InvalidTokenError,
+    InvalidUserError,
+    MessageValidationError,
+    NoActiveDevicesError,
+    PushoverClient,
+    PushoverError,
+)
+from .const import (
+    BUILTIN_DOMAIN,
+    BUILTIN_ISSUE_PREFIX,
+    CLIENTS_URL,
+    CONF_API_KEY,
+    CONF_API_URL,
+    CONF_USER_KEY,
+    DEFAULT_API_URL,
+    DOMAIN,
+    MAIN_RECIPIENT,
+)
+from .data import (
+    PushoverPlusConfigEntry,
+    PushoverPlusData,
+    Recipient,
+    RecipientConfig,
+    message_defaults,
+)
+from .entity import recipient_device_info
+
+_LOGGER = logging.getLogger(__name__)
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up Pushover Plus; everything is configured through config entries."""
+    return True
 
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Set up Pushover Plus from a config entry."""
+    """Validate the token and every recipient, then remember what the API said."""
+    # Listen before anything can fail, and for the entry's lifetime: a changed
+    # option (the API URL, say) must reload an entry whose setup is failing too.
+    if _async_reload_on_update not in entry.update_listeners:
+        entry.add_update_listener(_async_reload_on_update)
+    try:
+        client = PushoverClient(
+            async_get_clientsession(hass),
+            entry.data[CONF_API_KEY],
+            base_url=entry.options.get(CONF_API_URL, DEFAULT_API_URL),
+        )
+    except MessageValidationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_api_key"
+        ) from err
+
+    configured = [
+        RecipientConfig(
+            MAIN_RECIPIENT,
+            None,
+            entry.data[CONF_NAME],
+            entry.data[CONF_USER_KEY],
+            entry.options,
+        ),
+        *(
+            RecipientConfig(
+                subentry_id,
+                subentry_id,
+                subentry.title,
+                subentry.data[CONF_USER_KEY],
+                subentry.data,
+            )
+            for subentry_id, subentry in entry.subentries.items()
+        ),
+    ]
+    try:
+        sounds, recipients = await asyncio.gather(
+            client.get_sounds(),
+            asyncio.gather(
+                *(
+                    _async_validate_recipient(hass, entry, client, config)
+                    for config in configured
+                )
+            ),
+        )
+    except InvalidTokenError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_api_key"
+        ) from err
+    except InvalidUserError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="invalid_user_key"
+        ) from err
+    except PushoverError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    entry.runtime_data = PushoverPlusData(
+        client=client,
+        sounds=sounds,
+        recipients={recipient.recipient_id: recipient for recipient in recipients},
+    )
+    device_registry = dr.async_get(hass)
+    for recipient in recipients:
+        device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            config_subentry_id=recipient.subentry_id,
+            **recipient_device_info(entry, recipient),
+        )
+    _async_offer_builtin_removal(hass, entry)
     return True
+
+
+@callback
+def _async_offer_builtin_removal(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> None:
+    """Offer to remove a built-in pushover entry that this one duplicates.
+
+    Both would register the same legacy notify.<name> action, or send the same
+    messages twice.
+    """
+    builtin_entries = {
+        builtin.entry_id: builtin
+        for builtin in hass.config_entries.async_entries(BUILTIN_DOMAIN)
+    }
+    for issue_id, issue in list(ir.async_get(hass).issues.items()):
+        if issue_id[0] == DOMAIN and issue_id[1].startswith(BUILTIN_ISSUE_PREFIX):
+            builtin_entry_id = issue_id[1].removeprefix(BUILTIN_ISSUE_PREFIX)
+            if builtin_entry_id not in builtin_entries:
+                ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+    for builtin in builtin_entries.values():
+        same_keys = (
+            builtin.data.get(CONF_API_KEY),
+            builtin.data.get(CONF_USER_KEY),
+        ) == (entry.data[CONF_API_KEY], entry.data[CONF_USER_KEY])
+        same_name = slugify(builtin.data.get(CONF_NAME, builtin.title)) == slugify(
+            entry.data[CONF_NAME]
+        )
+        if same_keys or same_name:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                f"{BUILTIN_ISSUE_PREFIX}{builtin.entry_id}",
+                is_fixable=True,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="builtin_pushover",
+                translation_placeholders={"title": builtin.title},
+                data={"entry_id": builtin.entry_id, "title": builtin.title},
+            )
+
+
+async def _async_validate_recipient(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    client: PushoverClient,
+    config: RecipientConfig,
+) -> Recipient:
+    """Ask the API for a recipient's devices; no device is a repair, not a retry."""
+    issue_id = f"no_active_devices_{entry.entry_id}_{config.recipient_id}"
+    try:
+        validation = await client.validate_user(config.user_key)
+    except NoActiveDevicesError:
+        _LOGGER.warning(
+            "Pushover recipient %s has no active device: nothing can be delivered",
+            config.name,
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="no_active_devices",
+            translation_placeholders={
+                "recipient": config.name,
+                "clients_url": CLIENTS_URL,
+            },
+            learn_more_url=CLIENTS_URL,
+        )
+        devices: tuple[str, ...] = ()
+        is_group = False
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        devices = validation.devices
+        is_group = validation.is_group
+    return Recipient(
+        recipient_id=config.recipient_id,
+        name=config.name,
+        user_key=config.user_key,
+        subentry_id=config.subentry_id,
+        devices=devices,
+        is_group=is_group,
+        defaults=message_defaults(config.settings),
+    )
+
+
+async def _async_reload_on_update(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> None:
+    """Reload after options, keys or recipients changed."""
+    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Unload a config entry."""
+    """Unload a config entry; the client holds nothing that needs closing."""
     return True

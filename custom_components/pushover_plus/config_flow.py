@@ -1,17 +1,98 @@
-"""Config flow for Pushover Plus."""
+"""Config flow for Pushover Plus: keys, recipients, options, reauth, import."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+import logging
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
 from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import voluptuous as vol
 
-from .const import CONF_API_KEY, CONF_USER_KEY, DEFAULT_NAME, DOMAIN
+from .api import (
+    MAX_EXPIRE,
+    MAX_PRIORITY,
+    MAX_REPEATS,
+    MIN_PRIORITY,
+    MIN_RETRY,
+    InvalidTokenError,
+    InvalidUserError,
+    NoActiveDevicesError,
+    PushoverClient,
+    PushoverError,
+    UserValidation,
+    is_valid_key,
+)
+from .const import (
+    APPS_URL,
+    BUILTIN_DOMAIN,
+    BUILTIN_SOUNDS,
+    CLIENTS_URL,
+    CONF_API_KEY,
+    CONF_API_URL,
+    CONF_DEVICES,
+    CONF_EXPIRE,
+    CONF_HTML,
+    CONF_LONG_MESSAGE,
+    CONF_OUTBOX_MAX_AGE,
+    CONF_PRIORITY,
+    CONF_QUOTA_WARNING,
+    CONF_RETRY,
+    CONF_SOUND,
+    CONF_TTL,
+    CONF_USER_KEY,
+    DASHBOARD_URL,
+    DEFAULT_API_URL,
+    DEFAULT_NAME,
+    DEFAULT_OUTBOX_MAX_AGE_HOURS,
+    DEFAULT_QUOTA_WARNING,
+    DOMAIN,
+    MAIN_RECIPIENT,
+    SOUND_DEVICE_DEFAULT,
+    SUBENTRY_RECIPIENT,
+    LongMessage,
+)
+from .data import DEFAULT_KEYS, PushoverPlusConfigEntry
 
-KEY_SHAPE = re.compile(r"[A-Za-z0-9]{30}")
+_LOGGER = logging.getLogger(__name__)
+
+CONF_BUILTIN_ENTRY = "builtin_entry"
+SECTION_ADVANCED = "advanced"
+DEFAULT_RECIPIENT_NAME = "Recipient"
+EMERGENCY_PRIORITY = 2
+
+PLACEHOLDERS = {
+    "apps_url": APPS_URL,
+    "dashboard_url": DASHBOARD_URL,
+    "clients_url": CLIENTS_URL,
+}
+
+SECONDS = NumberSelectorConfig(mode=NumberSelectorMode.BOX, unit_of_measurement="s")
 
 
 def clean_key(value: str) -> str:
@@ -19,34 +100,227 @@ def clean_key(value: str) -> str:
     return "".join(value.split())
 
 
+def api_url_of(entry: ConfigEntry) -> str:
+    """Return the API base URL an entry talks to."""
+    return str(entry.options.get(CONF_API_URL, DEFAULT_API_URL))
+
+
+def advanced_section(api_url: str) -> dict[vol.Marker, Any]:
+    """Return the collapsed form section that holds the API URL."""
+    return {
+        vol.Required(SECTION_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(CONF_API_URL, default=api_url): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.URL)
+                    )
+                }
+            ),
+            {"collapsed": True},
+        )
+    }
+
+
+def api_url_from_input(user_input: Mapping[str, Any], current: str) -> str:
+    """Read the API URL out of the advanced section of a form."""
+    return str(user_input.get(SECTION_ADVANCED, {}).get(CONF_API_URL, current)).strip()
+
+
+async def async_validate_keys(
+    hass: HomeAssistant, api_url: str, api_key: str, user_key: str
+) -> tuple[dict[str, str], UserValidation | None]:
+    """Check the keys' shape, then ask the API; return form errors or the answer."""
+    if not is_valid_key(api_key):
+        return {CONF_API_KEY: "invalid_api_key_format"}, None
+    if not is_valid_key(user_key):
+        return {CONF_USER_KEY: "invalid_user_key_format"}, None
+    try:
+        client = PushoverClient(
+            async_get_clientsession(hass), api_key, base_url=api_url
+        )
+    except ValueError:
+        return {"base": "invalid_api_url"}, None
+    try:
+        return {}, await client.validate_user(user_key)
+    except InvalidTokenError:
+        return {CONF_API_KEY: "invalid_api_key"}, None
+    except InvalidUserError:
+        return {CONF_USER_KEY: "invalid_user_key"}, None
+    except NoActiveDevicesError:
+        return {"base": "no_active_devices"}, None
+    except PushoverError as err:
+        if err.retryable:
+            _LOGGER.debug("Pushover could not be reached: %s", err)
+            return {"base": "cannot_connect"}, None
+        _LOGGER.exception("Unexpected answer from Pushover")
+        return {"base": "unknown"}, None
+
+
+def _loaded(entry: ConfigEntry) -> bool:
+    return entry.state is ConfigEntryState.LOADED
+
+
+def _known_sounds(entry: PushoverPlusConfigEntry) -> Mapping[str, str]:
+    """Sounds from the API when the entry is loaded, else the built-in ones."""
+    if _loaded(entry):
+        return entry.runtime_data.sounds
+    return {sound: sound for sound in BUILTIN_SOUNDS}
+
+
+def _known_devices(
+    entry: PushoverPlusConfigEntry, recipient_id: str, current: Mapping[str, Any]
+) -> list[str]:
+    """Devices the API reported for a recipient, plus those already chosen."""
+    devices: list[str] = list(current.get(CONF_DEVICES, []))
+    if _loaded(entry) and recipient_id in entry.runtime_data.recipients:
+        for device in entry.runtime_data.recipients[recipient_id].devices:
+            if device not in devices:
+                devices.append(device)
+    return devices
+
+
+def defaults_schema(devices: list[str], sounds: Mapping[str, str]) -> vol.Schema:
+    """Build the form fields for a recipient's message defaults."""
+    sound_options = [
+        SelectOptionDict(value=SOUND_DEVICE_DEFAULT, label="Device default")
+    ] + [SelectOptionDict(value=name, label=label) for name, label in sounds.items()]
+    return vol.Schema(
+        {
+            vol.Optional(CONF_DEVICES): SelectSelector(
+                SelectSelectorConfig(
+                    options=devices,
+                    multiple=True,
+                    custom_value=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Optional(CONF_SOUND, default=SOUND_DEVICE_DEFAULT): SelectSelector(
+                SelectSelectorConfig(
+                    options=sound_options,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="sound",
+                )
+            ),
+            vol.Optional(CONF_PRIORITY, default="0"): SelectSelector(
+                SelectSelectorConfig(
+                    options=[
+                        str(level) for level in range(MIN_PRIORITY, MAX_PRIORITY + 1)
+                    ],
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="priority",
+                )
+            ),
+            vol.Optional(CONF_RETRY): NumberSelector(
+                NumberSelectorConfig(**SECONDS, min=MIN_RETRY, max=MAX_EXPIRE)
+            ),
+            vol.Optional(CONF_EXPIRE): NumberSelector(
+                NumberSelectorConfig(**SECONDS, min=MIN_RETRY, max=MAX_EXPIRE)
+            ),
+            vol.Optional(CONF_TTL): NumberSelector(
+                NumberSelectorConfig(**SECONDS, min=1)
+            ),
+            vol.Optional(CONF_HTML, default=False): BooleanSelector(),
+        }
+    )
+
+
+def defaults_from_input(
+    user_input: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Turn the defaults form into stored settings, or return the form's errors."""
+    defaults: dict[str, Any] = {}
+    if devices := user_input.get(CONF_DEVICES):
+        defaults[CONF_DEVICES] = list(devices)
+    if (sound := user_input.get(CONF_SOUND)) and sound != SOUND_DEVICE_DEFAULT:
+        defaults[CONF_SOUND] = sound
+    defaults[CONF_PRIORITY] = int(user_input.get(CONF_PRIORITY, 0))
+    for key in (CONF_RETRY, CONF_EXPIRE, CONF_TTL):
+        if user_input.get(key) is not None:
+            defaults[key] = int(user_input[key])
+    defaults[CONF_HTML] = bool(user_input.get(CONF_HTML, False))
+
+    errors: dict[str, str] = {}
+    retry, expire = defaults.get(CONF_RETRY), defaults.get(CONF_EXPIRE)
+    if defaults[CONF_PRIORITY] == EMERGENCY_PRIORITY and (
+        retry is None or expire is None
+    ):
+        errors["base"] = "emergency_needs_retry_expire"
+    elif retry is not None and expire is not None and expire > retry * MAX_REPEATS:
+        errors["base"] = "too_many_repeats"
+    return defaults, errors
+
+
+def _suggested_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Show stored defaults in the form's own terms."""
+    suggested = {key: settings[key] for key in DEFAULT_KEYS if key in settings}
+    suggested.setdefault(CONF_SOUND, SOUND_DEVICE_DEFAULT)
+    suggested[CONF_PRIORITY] = str(settings.get(CONF_PRIORITY, 0))
+    return suggested
+
+
 class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Pushover application token and a user or group key."""
 
     VERSION = 1
 
+    def __init__(self) -> None:
+        """Start without having offered an import yet."""
+        self._import_offered = False
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PushoverPlusOptionsFlow:
+        """Edit the entry's defaults and behaviour."""
+        return PushoverPlusOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """More recipients under the same application token."""
+        return {SUBENTRY_RECIPIENT: RecipientSubentryFlow}
+
+    def _importable_entries(self) -> list[ConfigEntry]:
+        """Built-in pushover entries whose keys are not set up here yet."""
+        configured = {
+            (entry.data.get(CONF_API_KEY), entry.data.get(CONF_USER_KEY))
+            for entry in self._async_current_entries(include_ignore=False)
+        }
+        return [
+            entry
+            for entry in self.hass.config_entries.async_entries(BUILTIN_DOMAIN)
+            if (entry.data.get(CONF_API_KEY), entry.data.get(CONF_USER_KEY))
+            not in configured
+        ]
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the name, the application token and the user key."""
+        if not self._import_offered and self._importable_entries():
+            return await self.async_step_import_choice()
         errors: dict[str, str] = {}
         if user_input is not None:
+            name = user_input[CONF_NAME].strip() or DEFAULT_NAME
             api_key = clean_key(user_input[CONF_API_KEY])
             user_key = clean_key(user_input[CONF_USER_KEY])
-            if not KEY_SHAPE.fullmatch(api_key):
-                errors[CONF_API_KEY] = "invalid_api_key_format"
-            elif not KEY_SHAPE.fullmatch(user_key):
-                errors[CONF_USER_KEY] = "invalid_user_key_format"
-            else:
-                self._async_abort_entries_match(
-                    {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
-                )
+            api_url = api_url_from_input(user_input, DEFAULT_API_URL)
+            self._async_abort_entries_match(
+                {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
+            )
+            errors, _ = await async_validate_keys(self.hass, api_url, api_key, user_key)
+            if not errors:
                 return self.async_create_entry(
-                    title=user_input[CONF_NAME],
+                    title=name,
                     data={
-                        CONF_NAME: user_input[CONF_NAME],
+                        CONF_NAME: name,
                         CONF_API_KEY: api_key,
                         CONF_USER_KEY: user_key,
                     },
+                    options={CONF_API_URL: api_url}
+                    if api_url != DEFAULT_API_URL
+                    else {},
                 )
         return self.async_show_form(
             step_id="user",
@@ -56,9 +330,303 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                         vol.Required(CONF_NAME, default=DEFAULT_NAME): str,
                         vol.Required(CONF_API_KEY): str,
                         vol.Required(CONF_USER_KEY): str,
+                        **advanced_section(DEFAULT_API_URL),
                     }
                 ),
                 user_input,
+            ),
+            errors=errors,
+            description_placeholders=PLACEHOLDERS,
+        )
+
+    async def async_step_import_choice(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer to copy a built-in pushover entry instead of typing keys."""
+        self._import_offered = True
+        return self.async_show_menu(
+            step_id="import_choice", menu_options=["import_builtin", "manual"]
+        )
+
+    async def async_step_manual(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Enter keys by hand instead of importing."""
+        return await self.async_step_user()
+
+    async def async_step_import_builtin(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Copy the name and keys of a built-in pushover entry, validated anew."""
+        importable = {entry.entry_id: entry for entry in self._importable_entries()}
+        errors: dict[str, str] = {}
+        if user_input is not None and (
+            builtin := importable.get(user_input[CONF_BUILTIN_ENTRY])
+        ):
+            api_key = clean_key(builtin.data[CONF_API_KEY])
+            user_key = clean_key(builtin.data[CONF_USER_KEY])
+            errors, _ = await async_validate_keys(
+                self.hass, DEFAULT_API_URL, api_key, user_key
+            )
+            if not errors:
+                name = builtin.data.get(CONF_NAME) or builtin.title
+                return self.async_create_entry(
+                    title=name,
+                    data={
+                        CONF_NAME: name,
+                        CONF_API_KEY: api_key,
+                        CONF_USER_KEY: user_key,
+                    },
+                )
+        if not importable:
+            return self.async_abort(reason="nothing_to_import")
+        return self.async_show_form(
+            step_id="import_builtin",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_BUILTIN_ENTRY): SelectSelector(
+                        SelectSelectorConfig(
+                            options=[
+                                SelectOptionDict(value=entry_id, label=entry.title)
+                                for entry_id, entry in importable.items()
+                            ]
+                        )
+                    )
+                }
+            ),
+            errors=errors,
+            description_placeholders=PLACEHOLDERS,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Ask for a new token after the API refused the stored one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask only for the application token; the user key stays."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = clean_key(user_input[CONF_API_KEY])
+            errors, _ = await async_validate_keys(
+                self.hass, api_url_of(entry), api_key, entry.data[CONF_USER_KEY]
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: api_key}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): str}),
+            errors=errors,
+            description_placeholders={**PLACEHOLDERS, "name": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the token or the user key; a blank field keeps the current one."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            api_key = (
+                clean_key(user_input.get(CONF_API_KEY, "")) or entry.data[CONF_API_KEY]
+            )
+            user_key = (
+                clean_key(user_input.get(CONF_USER_KEY, ""))
+                or entry.data[CONF_USER_KEY]
+            )
+            if (
+                api_key != entry.data[CONF_API_KEY]
+                and user_key != entry.data[CONF_USER_KEY]
+            ):
+                return self.async_abort(reason="different_account")
+            for other in self._async_current_entries(include_ignore=False):
+                if other.entry_id != entry.entry_id and (
+                    other.data.get(CONF_API_KEY),
+                    other.data.get(CONF_USER_KEY),
+                ) == (api_key, user_key):
+                    return self.async_abort(reason="already_configured")
+            errors, _ = await async_validate_keys(
+                self.hass, api_url_of(entry), api_key, user_key
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=vol.Schema(
+                {vol.Optional(CONF_API_KEY): str, vol.Optional(CONF_USER_KEY): str}
+            ),
+            errors=errors,
+            description_placeholders={**PLACEHOLDERS, "name": entry.title},
+        )
+
+
+class PushoverPlusOptionsFlow(OptionsFlow):
+    """Defaults for the entry's own recipient, and how messages are handled."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show every option in one form."""
+        entry: PushoverPlusConfigEntry = self.config_entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = defaults_from_input(user_input)
+            options[CONF_LONG_MESSAGE] = user_input[CONF_LONG_MESSAGE]
+            options[CONF_OUTBOX_MAX_AGE] = int(user_input[CONF_OUTBOX_MAX_AGE])
+            options[CONF_QUOTA_WARNING] = int(user_input[CONF_QUOTA_WARNING])
+            api_url = api_url_from_input(user_input, api_url_of(entry))
+            options[CONF_API_URL] = api_url
+            if not errors and api_url != api_url_of(entry):
+                errors, _ = await async_validate_keys(
+                    self.hass,
+                    api_url,
+                    entry.data[CONF_API_KEY],
+                    entry.data[CONF_USER_KEY],
+                )
+            if not errors:
+                return self.async_create_entry(data=options)
+
+        schema = defaults_schema(
+            _known_devices(entry, MAIN_RECIPIENT, entry.options), _known_sounds(entry)
+        ).extend(
+            {
+                vol.Required(
+                    CONF_LONG_MESSAGE, default=LongMessage.TRUNCATE
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[policy.value for policy in LongMessage],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="long_message",
+                    )
+                ),
+                vol.Required(
+                    CONF_OUTBOX_MAX_AGE, default=DEFAULT_OUTBOX_MAX_AGE_HOURS
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=168,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="h",
+                    )
+                ),
+                vol.Required(
+                    CONF_QUOTA_WARNING, default=DEFAULT_QUOTA_WARNING
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, max=1_000_000, mode=NumberSelectorMode.BOX
+                    )
+                ),
+            }
+        )
+        schema = schema.extend(advanced_section(api_url_of(entry)))
+        suggested = {**entry.options, **_suggested_defaults(entry.options)}
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or suggested
+            ),
+            errors=errors,
+        )
+
+
+class RecipientSubentryFlow(ConfigSubentryFlow):
+    """Another user or group key under the same application token."""
+
+    def __init__(self) -> None:
+        """Start with nothing validated."""
+        self._name = ""
+        self._user_key = ""
+        self._devices: list[str] = []
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the recipient's name and key, and validate it."""
+        entry: PushoverPlusConfigEntry = self._get_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_key = clean_key(user_input[CONF_USER_KEY])
+            taken = {entry.data[CONF_USER_KEY]} | {
+                subentry.data[CONF_USER_KEY] for subentry in entry.subentries.values()
+            }
+            if user_key in taken:
+                return self.async_abort(reason="already_configured")
+            errors, validation = await async_validate_keys(
+                self.hass, api_url_of(entry), entry.data[CONF_API_KEY], user_key
+            )
+            if validation is not None:
+                self._name = user_input[CONF_NAME].strip() or DEFAULT_RECIPIENT_NAME
+                self._user_key = user_key
+                self._devices = list(validation.devices)
+                return await self.async_step_defaults()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {vol.Required(CONF_NAME): str, vol.Required(CONF_USER_KEY): str}
+                ),
+                user_input,
+            ),
+            errors=errors,
+            description_placeholders=PLACEHOLDERS,
+        )
+
+    async def async_step_defaults(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Pick the new recipient's message defaults."""
+        entry: PushoverPlusConfigEntry = self._get_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            defaults, errors = defaults_from_input(user_input)
+            if not errors:
+                return self.async_create_entry(
+                    title=self._name, data={CONF_USER_KEY: self._user_key, **defaults}
+                )
+        return self.async_show_form(
+            step_id="defaults",
+            data_schema=self.add_suggested_values_to_schema(
+                defaults_schema(self._devices, _known_sounds(entry)), user_input
+            ),
+            errors=errors,
+            description_placeholders={"name": self._name},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Rename a recipient or change its defaults (a new key is a new one)."""
+        entry: PushoverPlusConfigEntry = self._get_entry()
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            defaults, errors = defaults_from_input(user_input)
+            if not errors:
+                return self.async_update_and_abort(
+                    entry,
+                    subentry,
+                    title=user_input[CONF_NAME].strip() or subentry.title,
+                    data={CONF_USER_KEY: subentry.data[CONF_USER_KEY], **defaults},
+                )
+        schema = vol.Schema({vol.Required(CONF_NAME): str}).extend(
+            defaults_schema(
+                _known_devices(entry, subentry.subentry_id, subentry.data),
+                _known_sounds(entry),
+            ).schema
+        )
+        suggested = {CONF_NAME: subentry.title, **_suggested_defaults(subentry.data)}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or suggested
             ),
             errors=errors,
         )

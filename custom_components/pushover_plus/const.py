@@ -1,12 +1,98 @@
 """Constants for the Pushover Plus integration."""
 
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "pushover_plus"
+BUILTIN_DOMAIN: Final = "pushover"
 
 DEFAULT_NAME: Final = "Pushover"
 DEFAULT_API_URL: Final = "https://api.pushover.net/1/"
 
-# Config entry data keys, the same as the built-in pushover integration's.
+APPS_URL: Final = "https://pushover.net/apps/build"
+DASHBOARD_URL: Final = "https://pushover.net/dashboard"
+CLIENTS_URL: Final = "https://pushover.net/clients"
+
+# Config entry data, the same keys as the built-in pushover integration's.
 CONF_API_KEY: Final = "api_key"
 CONF_USER_KEY: Final = "user_key"
+
+# Message defaults, per recipient (entry options or subentry data).
+CONF_DEVICES: Final = "devices"
+CONF_SOUND: Final = "sound"
+CONF_PRIORITY: Final = "priority"
+CONF_RETRY: Final = "retry"
+CONF_EXPIRE: Final = "expire"
+CONF_TTL: Final = "ttl"
+CONF_HTML: Final = "html"
+
+# Action fields beyond the defaults above, named as the Messages API names them.
+ATTR_MESSAGE: Final = "message"
+ATTR_TITLE: Final = "title"
+ATTR_URL: Final = "url"
+ATTR_URL_TITLE: Final = "url_title"
+ATTR_TIMESTAMP: Final = "timestamp"
+ATTR_CALLBACK: Final = "callback"
+ATTR_TAGS: Final = "tags"
+ATTR_MONOSPACE: Final = "monospace"
+ATTR_ATTACHMENT: Final = "attachment"
+
+# Entry options.
+CONF_LONG_MESSAGE: Final = "long_message"
+CONF_OUTBOX_MAX_AGE: Final = "outbox_max_age"
+CONF_QUOTA_WARNING: Final = "quota_warning_threshold"
+CONF_API_URL: Final = "api_url"
+#: Hosts that http(s) attachment URLs may be downloaded from (empty: none).
+CONF_ATTACHMENT_HOSTS: Final = "attachment_hosts"
+
+DEFAULT_OUTBOX_MAX_AGE_HOURS: Final = 24
+DEFAULT_QUOTA_WARNING: Final = 500
+
+#: Pushover's own sounds, offered while the account's list cannot be fetched.
+BUILTIN_SOUNDS: Final = (
+    "pushover",
+    "bike",
+    "bugle",
+    "cashregister",
+    "classical",
+    "cosmic",
+    "falling",
+    "gamelan",
+    "incoming",
+    "intermission",
+    "magic",
+    "mechanical",
+    "pianobar",
+    "siren",
+    "spacealarm",
+    "tugboat",
+    "alien",
+    "climb",
+    "persistent",
+    "echo",
+    "updown",
+    "vibrate",
+    "none",
+)
+
+#: The choice in the sound select that leaves the sound to each device.
+SOUND_DEVICE_DEFAULT: Final = "device_default"
+
+#: Repair issues offering to remove a duplicate built-in pushover entry.
+BUILTIN_ISSUE_PREFIX: Final = "builtin_pushover_"
+
+SUBENTRY_RECIPIENT: Final = "recipient"
+#: hass.data key of Home Assistant's configuration, for the legacy notify action.
+DATA_HASS_CONFIG: Final = f"{DOMAIN}_hass_config"
+ATTR_ENTRY_ID: Final = "entry_id"
+
+#: Recipient id of the entry's own user key (subentry recipients use theirs).
+MAIN_RECIPIENT: Final = "main"
+
+
+class LongMessage(StrEnum):
+    """What to do with a message longer than Pushover accepts."""
+
+    TRUNCATE = "truncate"
+    SPLIT = "split"
+    REJECT = "reject"

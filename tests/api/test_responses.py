@@ -88,7 +88,7 @@ def _cancel_tag(client: PushoverClient) -> Awaitable[Any]:
         ("messages.json", [1, 2], _send, False),
     ],
 )
-async def test_wrong_shape(  # noqa: PLR0917 - parametrized
+async def test_wrong_shape(
     fake_client: PushoverClient,
     fake_api: FakeApi,
     path: str,

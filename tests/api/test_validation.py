@@ -215,7 +215,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         ),
     ],
 )
-async def test_refused_before_sending(  # noqa: PLR0917 - parametrized
+async def test_refused_before_sending(
     client: PushoverClient,
     pushover_sandbox: SandboxServer,
     fields: dict[str, Any],

@@ -1,0 +1,75 @@
+"""What a loaded Pushover Plus config entry holds at runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from .api import PushoverClient
+from .const import (
+    CONF_DEVICES,
+    CONF_EXPIRE,
+    CONF_HTML,
+    CONF_PRIORITY,
+    CONF_RETRY,
+    CONF_SOUND,
+    CONF_TTL,
+)
+
+#: The settings a recipient may give defaults for.
+DEFAULT_KEYS = (
+    CONF_DEVICES,
+    CONF_SOUND,
+    CONF_PRIORITY,
+    CONF_RETRY,
+    CONF_EXPIRE,
+    CONF_TTL,
+    CONF_HTML,
+)
+
+
+def message_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Pick a recipient's message defaults out of its settings."""
+    return {key: settings[key] for key in DEFAULT_KEYS if key in settings}
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientConfig:
+    """A recipient as configured: the entry's own user key or a subentry."""
+
+    recipient_id: str
+    #: The config subentry it comes from; None for the entry's own user key.
+    subentry_id: str | None
+    name: str
+    user_key: str = field(repr=False)
+    settings: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A user or group key that messages go to, with what was validated."""
+
+    recipient_id: str
+    name: str
+    user_key: str = field(repr=False)
+    #: The config subentry it comes from; None for the entry's own user key.
+    subentry_id: str | None
+    devices: tuple[str, ...]
+    is_group: bool
+    #: Message defaults: devices, sound, priority, retry, expire, ttl, html.
+    defaults: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class PushoverPlusData:
+    """The client and what setup learnt from the API."""
+
+    client: PushoverClient
+    sounds: dict[str, str]
+    recipients: dict[str, Recipient]
+
+
+type PushoverPlusConfigEntry = ConfigEntry[PushoverPlusData]

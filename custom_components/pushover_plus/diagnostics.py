@@ -1,0 +1,39 @@
+"""Diagnostics for Pushover Plus, with the token and every key redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_API_KEY, CONF_USER_KEY
+from .data import PushoverPlusConfigEntry
+
+TO_REDACT = {CONF_API_KEY, CONF_USER_KEY, "token", "user", "unique_id"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> dict[str, Any]:
+    """Return what the entry is set to and what the API told it."""
+    runtime = entry.runtime_data
+    quota = runtime.client.quota
+    return {
+        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+        "api_url": runtime.client.base_url,
+        "recipients": [
+            {
+                "recipient_id": recipient.recipient_id,
+                "subentry_id": recipient.subentry_id,
+                "name": recipient.name,
+                "is_group": recipient.is_group,
+                "devices": list(recipient.devices),
+                "defaults": dict(recipient.defaults),
+            }
+            for recipient in runtime.recipients.values()
+        ],
+        "sounds": runtime.sounds,
+        "quota": None if quota is None else asdict(quota),
+    }

@@ -1,0 +1,244 @@
+"""Setting up and unloading Pushover Plus entries, against the sandbox."""
+
+from __future__ import annotations
+
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pushover_plus.const import (
+    CONF_API_KEY,
+    CONF_API_URL,
+    CONF_PRIORITY,
+    CONF_USER_KEY,
+    DOMAIN,
+    SUBENTRY_RECIPIENT,
+)
+from sandbox.seed import (
+    DEMO_GROUP,
+    DEMO_TOKEN,
+    DEMO_USER,
+    NO_DEVICE_USER,
+    OTHER_USER,
+)
+from sandbox.server import SandboxServer
+
+
+def _entry(
+    sandbox: SandboxServer,
+    *,
+    api_key: str = DEMO_TOKEN,
+    user_key: str = DEMO_USER,
+    name: str = "Pushover",
+    subentries: list[ConfigSubentryData] | None = None,
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=name,
+        data={CONF_NAME: name, CONF_API_KEY: api_key, CONF_USER_KEY: user_key},
+        options={CONF_API_URL: sandbox.api_url},
+        subentries_data=subentries or [],
+    )
+
+
+def _recipient(title: str, user_key: str) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={CONF_USER_KEY: user_key, CONF_PRIORITY: 1},
+        subentry_type=SUBENTRY_RECIPIENT,
+        title=title,
+        unique_id=None,
+    )
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_setup_learns_devices_sounds_and_recipients(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(
+        pushover_sandbox,
+        subentries=[_recipient("Alex", OTHER_USER), _recipient("Family", DEMO_GROUP)],
+    )
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+
+    runtime = entry.runtime_data
+    assert runtime.sounds["doorbell"] == "Doorbell (custom)"
+    assert "pianobar" in runtime.sounds
+    by_name = {recipient.name: recipient for recipient in runtime.recipients.values()}
+    assert by_name["Pushover"].devices == ("phone", "tablet", "desktop")
+    assert by_name["Pushover"].subentry_id is None
+    assert by_name["Alex"].devices == ("pixel",)
+    assert by_name["Alex"].defaults == {CONF_PRIORITY: 1}
+    assert by_name["Family"].is_group
+    assert DEMO_USER not in repr(by_name["Pushover"])
+
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert sorted(device.name or "" for device in devices) == [
+        "Alex",
+        "Family",
+        "Pushover",
+    ]
+    assert all(device.entry_type is dr.DeviceEntryType.SERVICE for device in devices)
+    family = next(device for device in devices if device.name == "Family")
+    assert family.model == "Delivery group"
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_removing_a_recipient_removes_its_device(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(pushover_sandbox, subentries=[_recipient("Alex", OTHER_USER)])
+    await _setup(hass, entry)
+    subentry_id = next(iter(entry.subentries))
+
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert [recipient.name for recipient in entry.runtime_data.recipients.values()] == [
+        "Pushover"
+    ]
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert [device.name for device in devices] == ["Pushover"]
+
+
+async def test_invalid_token_starts_reauth(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(pushover_sandbox, api_key="z" * 30)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert entry.reason is not None
+    assert "z" * 30 not in entry.reason
+
+
+async def test_malformed_token_starts_reauth(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(pushover_sandbox, api_key="too short")
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert pushover_sandbox.state.requests == []
+
+
+async def test_invalid_user_key_is_an_error(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(pushover_sandbox, user_key="uNobodyHasThisKey0000000000009")
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_server_trouble_retries_later(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    pushover_sandbox.controls.add_fault("503_html", count=1)
+    entry = _entry(pushover_sandbox)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "Could not reach Pushover" in entry.reason
+
+
+async def test_no_active_devices_is_a_repair_not_a_retry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _entry(pushover_sandbox, user_key=NO_DEVICE_USER)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.recipients["main"].devices == ()
+
+    issue_id = f"no_active_devices_{entry.entry_id}_main"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "no_active_devices"
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["recipient"] == "Pushover"
+
+    # The user adds a device at Pushover (here: the key changes to one with
+    # devices) and the entry reloads: the issue goes away.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_USER_KEY: DEMO_USER}
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_duplicate_builtin_entry_can_be_removed_by_a_repair(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    builtin = MockConfigEntry(
+        domain="pushover",
+        title="Phone",
+        data={CONF_NAME: "Phone", CONF_API_KEY: DEMO_TOKEN, CONF_USER_KEY: DEMO_USER},
+    )
+    builtin.add_to_hass(hass)
+    unrelated = MockConfigEntry(
+        domain="pushover",
+        title="Elsewhere",
+        data={CONF_NAME: "Elsewhere", CONF_API_KEY: "o" * 30, CONF_USER_KEY: "p" * 30},
+    )
+    unrelated.add_to_hass(hass)
+    entry = _entry(pushover_sandbox)
+    await _setup(hass, entry)
+
+    issue_id = f"builtin_pushover_{builtin.entry_id}"
+    issues = ir.async_get(hass).issues
+    assert (DOMAIN, issue_id) in issues
+    assert (DOMAIN, f"builtin_pushover_{unrelated.entry_id}") not in issues
+    assert issues[(DOMAIN, issue_id)].is_fixable
+
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "confirm"
+    assert result["description_placeholders"] == {"title": "Phone"}
+    result = await manager.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert hass.config_entries.async_get_entry(builtin.entry_id) is None
+    assert (DOMAIN, issue_id) not in ir.async_get(hass).issues
+
+
+async def test_builtin_entry_with_the_same_name_is_reported_until_removed(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    builtin = MockConfigEntry(
+        domain="pushover",
+        title="Pushover",
+        data={CONF_NAME: "Pushover", CONF_API_KEY: "o" * 30, CONF_USER_KEY: "p" * 30},
+    )
+    builtin.add_to_hass(hass)
+    entry = _entry(pushover_sandbox)
+    await _setup(hass, entry)
+    issue_key = (DOMAIN, f"builtin_pushover_{builtin.entry_id}")
+    assert issue_key in ir.async_get(hass).issues
+
+    await hass.config_entries.async_remove(builtin.entry_id)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issue_key not in ir.async_get(hass).issues
