@@ -6,19 +6,28 @@ never to a mock of the integration's own client.
 
 from __future__ import annotations
 
+from typing import Any
+
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    setup_test_component_platform,
+)
 
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
     CONF_USER_KEY,
     DOMAIN,
+    SUBENTRY_RECIPIENT,
 )
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.server import SandboxServer
+from tests.images import FakeCamera, FakeImage, image_bytes
 
 pytest_plugins = ["sandbox.pytest_plugin"]
 
@@ -28,19 +37,39 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/pushover_plus in every test."""
 
 
+def demo_entry(
+    sandbox: SandboxServer,
+    *,
+    api_key: str = DEMO_TOKEN,
+    user_key: str = DEMO_USER,
+    name: str = "Pushover",
+    options: dict[str, Any] | None = None,
+    subentries: list[ConfigSubentryData] | None = None,
+) -> MockConfigEntry:
+    """Return an entry that talks to the sandbox, not yet added."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=name,
+        data={CONF_NAME: name, CONF_API_KEY: api_key, CONF_USER_KEY: user_key},
+        options={CONF_API_URL: sandbox.api_url, **(options or {})},
+        subentries_data=subentries or [],
+    )
+
+
+def recipient(title: str, user_key: str, **defaults: Any) -> ConfigSubentryData:
+    """Return a recipient subentry with the given message defaults."""
+    return ConfigSubentryData(
+        data={CONF_USER_KEY: user_key, **defaults},
+        subentry_type=SUBENTRY_RECIPIENT,
+        title=title,
+        unique_id=None,
+    )
+
+
 @pytest.fixture
 def config_entry(pushover_sandbox: SandboxServer) -> MockConfigEntry:
     """Return an entry for the sandbox's demo token and user, not yet added."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Pushover",
-        data={
-            CONF_NAME: "Pushover",
-            CONF_API_KEY: DEMO_TOKEN,
-            CONF_USER_KEY: DEMO_USER,
-        },
-        options={CONF_API_URL: pushover_sandbox.api_url},
-    )
+    return demo_entry(pushover_sandbox)
 
 
 @pytest.fixture
@@ -52,3 +81,34 @@ async def loaded_entry(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+async def cameras(hass: HomeAssistant) -> None:
+    """Set up camera.front (a JPEG), camera.broken (none) and camera.text."""
+    setup_test_component_platform(
+        hass,
+        "camera",
+        [
+            FakeCamera("camera.front", image_bytes("JPEG", (32, 24))),
+            FakeCamera("camera.broken", None),
+            FakeCamera("camera.text", b"<html>login</html>"),
+        ],
+    )
+    assert await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def images(hass: HomeAssistant) -> None:
+    """Set up image.plan (a PNG) and image.empty (none)."""
+    setup_test_component_platform(
+        hass,
+        "image",
+        [
+            FakeImage(hass, "image.plan", image_bytes("PNG", (20, 10))),
+            FakeImage(hass, "image.empty", None),
+        ],
+    )
+    assert await async_setup_component(hass, "image", {"image": {"platform": "test"}})
+    await hass.async_block_till_done()

@@ -8,7 +8,6 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     SOURCE_USER,
     ConfigEntryState,
-    ConfigSubentryData,
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
@@ -19,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_ATTACHMENT_HOSTS,
     CONF_DEVICES,
     CONF_EXPIRE,
     CONF_HTML,
@@ -43,6 +43,7 @@ from sandbox.seed import (
     OTHER_USER,
 )
 from sandbox.server import SandboxServer
+from tests.conftest import demo_entry, recipient
 
 UNKNOWN_KEY = "uNobodyHasThisKey0000000000009"
 ADVANCED = {"source": SOURCE_USER}
@@ -352,10 +353,7 @@ async def test_reconfigure_refuses_another_account(
 async def test_reconfigure_refuses_keys_of_another_entry(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
-    other = MockConfigEntry(
-        domain=DOMAIN,
-        data={CONF_NAME: "Other", CONF_API_KEY: OTHER_TOKEN, CONF_USER_KEY: DEMO_USER},
-    )
+    other = demo_entry(pushover_sandbox, api_key=OTHER_TOKEN, name="Other")
     other.add_to_hass(hass)
     result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -385,6 +383,7 @@ async def test_options_store_defaults_and_reload(
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_QUOTA_WARNING: 100,
+        CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"],
         "advanced": {CONF_API_URL: pushover_sandbox.api_url},
     }
     result = await hass.config_entries.options.async_configure(result["flow_id"], base)
@@ -410,6 +409,7 @@ async def test_options_store_defaults_and_reload(
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_QUOTA_WARNING: 100,
+        CONF_ATTACHMENT_HOSTS: ["camera.local", "cdn.example.com"],
         CONF_API_URL: pushover_sandbox.api_url,
     }
     await hass.async_block_till_done()
@@ -453,6 +453,7 @@ async def test_options_device_default_sound_is_not_stored(
         CONF_LONG_MESSAGE: "truncate",
         CONF_OUTBOX_MAX_AGE: 24,
         CONF_QUOTA_WARNING: 500,
+        CONF_ATTACHMENT_HOSTS: [],
         CONF_API_URL: pushover_sandbox.api_url,
     }
 
@@ -484,13 +485,8 @@ async def test_options_check_a_new_api_url(
 async def test_options_work_while_the_entry_is_not_loaded(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_NAME: "Pushover",
-            CONF_API_KEY: DEMO_TOKEN,
-            CONF_USER_KEY: DEMO_USER,
-        },
+    entry = demo_entry(
+        pushover_sandbox,
         options={CONF_API_URL: "http://127.0.0.1:9/1/", CONF_DEVICES: ["old"]},
     )
     entry.add_to_hass(hass)
@@ -593,22 +589,8 @@ async def test_recipient_without_a_name_gets_one(
 async def test_reconfigure_recipient(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    config_entry = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            CONF_NAME: "Pushover",
-            CONF_API_KEY: DEMO_TOKEN,
-            CONF_USER_KEY: DEMO_USER,
-        },
-        options={CONF_API_URL: pushover_sandbox.api_url},
-        subentries_data=[
-            ConfigSubentryData(
-                data={CONF_USER_KEY: OTHER_USER, CONF_PRIORITY: 0},
-                subentry_type=SUBENTRY_RECIPIENT,
-                title="Alex",
-                unique_id=None,
-            )
-        ],
+    config_entry = demo_entry(
+        pushover_sandbox, subentries=[recipient("Alex", OTHER_USER, priority=0)]
     )
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)

@@ -6,7 +6,6 @@ from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntryState,
-    ConfigSubentryData,
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
@@ -17,11 +16,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
-    CONF_API_URL,
     CONF_PRIORITY,
     CONF_USER_KEY,
     DOMAIN,
-    SUBENTRY_RECIPIENT,
 )
 from sandbox.seed import (
     DEMO_GROUP,
@@ -31,32 +28,7 @@ from sandbox.seed import (
     OTHER_USER,
 )
 from sandbox.server import SandboxServer
-
-
-def _entry(
-    sandbox: SandboxServer,
-    *,
-    api_key: str = DEMO_TOKEN,
-    user_key: str = DEMO_USER,
-    name: str = "Pushover",
-    subentries: list[ConfigSubentryData] | None = None,
-) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=name,
-        data={CONF_NAME: name, CONF_API_KEY: api_key, CONF_USER_KEY: user_key},
-        options={CONF_API_URL: sandbox.api_url},
-        subentries_data=subentries or [],
-    )
-
-
-def _recipient(title: str, user_key: str) -> ConfigSubentryData:
-    return ConfigSubentryData(
-        data={CONF_USER_KEY: user_key, CONF_PRIORITY: 1},
-        subentry_type=SUBENTRY_RECIPIENT,
-        title=title,
-        unique_id=None,
-    )
+from tests.conftest import demo_entry, recipient
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -68,9 +40,12 @@ async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 async def test_setup_learns_devices_sounds_and_recipients(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(
+    entry = demo_entry(
         pushover_sandbox,
-        subentries=[_recipient("Alex", OTHER_USER), _recipient("Family", DEMO_GROUP)],
+        subentries=[
+            recipient("Alex", OTHER_USER, priority=1),
+            recipient("Family", DEMO_GROUP, priority=1),
+        ],
     )
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
@@ -103,7 +78,9 @@ async def test_setup_learns_devices_sounds_and_recipients(
 async def test_removing_a_recipient_removes_its_device(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(pushover_sandbox, subentries=[_recipient("Alex", OTHER_USER)])
+    entry = demo_entry(
+        pushover_sandbox, subentries=[recipient("Alex", OTHER_USER, priority=1)]
+    )
     await _setup(hass, entry)
     subentry_id = next(iter(entry.subentries))
 
@@ -121,7 +98,7 @@ async def test_removing_a_recipient_removes_its_device(
 async def test_invalid_token_starts_reauth(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(pushover_sandbox, api_key="z" * 30)
+    entry = demo_entry(pushover_sandbox, api_key="z" * 30)
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -133,7 +110,7 @@ async def test_invalid_token_starts_reauth(
 async def test_malformed_token_starts_reauth(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(pushover_sandbox, api_key="too short")
+    entry = demo_entry(pushover_sandbox, api_key="too short")
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -144,7 +121,7 @@ async def test_malformed_token_starts_reauth(
 async def test_invalid_user_key_is_an_error(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(pushover_sandbox, user_key="uNobodyHasThisKey0000000000009")
+    entry = demo_entry(pushover_sandbox, user_key="uNobodyHasThisKey0000000000009")
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -154,7 +131,7 @@ async def test_server_trouble_retries_later(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
     pushover_sandbox.controls.add_fault("503_html", count=1)
-    entry = _entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox)
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
@@ -164,7 +141,7 @@ async def test_server_trouble_retries_later(
 async def test_no_active_devices_is_a_repair_not_a_retry(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = _entry(pushover_sandbox, user_key=NO_DEVICE_USER)
+    entry = demo_entry(pushover_sandbox, user_key=NO_DEVICE_USER)
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.recipients["main"].devices == ()
@@ -201,7 +178,7 @@ async def test_duplicate_builtin_entry_can_be_removed_by_a_repair(
         data={CONF_NAME: "Elsewhere", CONF_API_KEY: "o" * 30, CONF_USER_KEY: "p" * 30},
     )
     unrelated.add_to_hass(hass)
-    entry = _entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox)
     await _setup(hass, entry)
 
     issue_id = f"builtin_pushover_{builtin.entry_id}"
@@ -233,12 +210,33 @@ async def test_builtin_entry_with_the_same_name_is_reported_until_removed(
         data={CONF_NAME: "Pushover", CONF_API_KEY: "o" * 30, CONF_USER_KEY: "p" * 30},
     )
     builtin.add_to_hass(hass)
-    entry = _entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox)
     await _setup(hass, entry)
     issue_key = (DOMAIN, f"builtin_pushover_{builtin.entry_id}")
+    assert issue_key in ir.async_get(hass).issues
+
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
     assert issue_key in ir.async_get(hass).issues
 
     await hass.config_entries.async_remove(builtin.entry_id)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert issue_key not in ir.async_get(hass).issues
+
+
+async def test_repair_of_an_already_removed_builtin_entry_does_nothing(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    builtin = MockConfigEntry(domain="pushover", title="Pushover", data={})
+    builtin.add_to_hass(hass)
+    await _setup(hass, demo_entry(pushover_sandbox))
+    issue_id = f"builtin_pushover_{builtin.entry_id}"
+
+    assert await async_setup_component(hass, "repairs", {})
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    result = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    await hass.config_entries.async_remove(builtin.entry_id)
+    result = await manager.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY

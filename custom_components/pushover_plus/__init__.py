@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
@@ -48,14 +48,21 @@ from .data import (
     message_defaults,
 )
 from .entity import recipient_device_info
+from .notify import PushoverLegacyNotifyService
+from .sending import Sender
+from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
+PLATFORMS = [Platform.NOTIFY]
+
+
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up Pushover Plus; everything is configured through config entries."""
+    """Register the actions; everything else comes from config entries."""
+    async_setup_services(hass)
     return True
 
 
@@ -126,6 +133,8 @@ async def async_setup_entry(
         client=client,
         sounds=sounds,
         recipients={recipient.recipient_id: recipient for recipient in recipients},
+        sender=Sender(hass, entry),
+        legacy_service=PushoverLegacyNotifyService(entry),
     )
     device_registry = dr.async_get(hass)
     for recipient in recipients:
@@ -135,6 +144,8 @@ async def async_setup_entry(
             **recipient_device_info(entry, recipient),
         )
     _async_offer_builtin_removal(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await entry.runtime_data.legacy_service.async_start(hass)
     return True
 
 
@@ -232,5 +243,6 @@ async def _async_reload_on_update(
 async def async_unload_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Unload a config entry; the client holds nothing that needs closing."""
-    return True
+    """Unload the platforms and remove the legacy notify action."""
+    await entry.runtime_data.legacy_service.async_unregister_services()
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

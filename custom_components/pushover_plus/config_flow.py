@@ -55,6 +55,7 @@ from .const import (
     CLIENTS_URL,
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_ATTACHMENT_HOSTS,
     CONF_DEVICES,
     CONF_EXPIRE,
     CONF_HTML,
@@ -482,6 +483,13 @@ class PushoverPlusOptionsFlow(OptionsFlow):
             options[CONF_LONG_MESSAGE] = user_input[CONF_LONG_MESSAGE]
             options[CONF_OUTBOX_MAX_AGE] = int(user_input[CONF_OUTBOX_MAX_AGE])
             options[CONF_QUOTA_WARNING] = int(user_input[CONF_QUOTA_WARNING])
+            options[CONF_ATTACHMENT_HOSTS] = sorted(
+                {
+                    host.strip().lower()
+                    for host in user_input.get(CONF_ATTACHMENT_HOSTS, [])
+                    if host.strip()
+                }
+            )
             api_url = api_url_from_input(user_input, api_url_of(entry))
             options[CONF_API_URL] = api_url
             if not errors and api_url != api_url_of(entry):
@@ -516,6 +524,9 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                         mode=NumberSelectorMode.BOX,
                         unit_of_measurement="h",
                     )
+                ),
+                vol.Optional(CONF_ATTACHMENT_HOSTS): TextSelector(
+                    TextSelectorConfig(multiple=True)
                 ),
                 vol.Required(
                     CONF_QUOTA_WARNING, default=DEFAULT_QUOTA_WARNING

@@ -82,10 +82,6 @@ SOUND_DEVICE_DEFAULT: Final = "device_default"
 BUILTIN_ISSUE_PREFIX: Final = "builtin_pushover_"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
-#: hass.data key of Home Assistant's configuration, for the legacy notify action.
-DATA_HASS_CONFIG: Final = f"{DOMAIN}_hass_config"
-ATTR_ENTRY_ID: Final = "entry_id"
-
 #: Recipient id of the entry's own user key (subentry recipients use theirs).
 MAIN_RECIPIENT: Final = "main"
 

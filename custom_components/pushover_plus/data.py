@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 
 from .api import PushoverClient
+
+if TYPE_CHECKING:
+    from .notify import PushoverLegacyNotifyService
+    from .sending import Sender
 from .const import (
     CONF_DEVICES,
     CONF_EXPIRE,
@@ -70,6 +74,9 @@ class PushoverPlusData:
     client: PushoverClient
     sounds: dict[str, str]
     recipients: dict[str, Recipient]
+    sender: Sender
+    #: The legacy notify.<name> action.
+    legacy_service: PushoverLegacyNotifyService
 
 
 type PushoverPlusConfigEntry = ConfigEntry[PushoverPlusData]

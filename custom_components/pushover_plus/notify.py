@@ -1,0 +1,174 @@
+"""Notify entities and the legacy notify.<name> action of Pushover Plus."""
+
+from __future__ import annotations
+
+from typing import Any, override
+
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import (
+    ATTR_DATA,
+    ATTR_TARGET,
+    NotifyEntityFeature,
+)
+from homeassistant.components.notify.legacy import BaseNotificationService
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import slugify
+
+from .const import (
+    ATTR_ATTACHMENT,
+    ATTR_CALLBACK,
+    ATTR_MESSAGE,
+    ATTR_MONOSPACE,
+    ATTR_TAGS,
+    ATTR_TIMESTAMP,
+    ATTR_TITLE,
+    ATTR_URL,
+    ATTR_URL_TITLE,
+    CONF_DEVICES,
+    CONF_EXPIRE,
+    CONF_HTML,
+    CONF_PRIORITY,
+    CONF_RETRY,
+    CONF_SOUND,
+    CONF_TTL,
+    MAIN_RECIPIENT,
+)
+from .data import PushoverPlusConfigEntry, Recipient
+from .entity import recipient_device_info
+from .errors import invalid_field
+from .sending import async_send
+
+PARALLEL_UPDATES = 0
+
+#: The keys Home Assistant's Pushover page documents under `data:`, and the
+#: Messages API field each one fills.
+LEGACY_DATA_FIELDS = {
+    ATTR_URL: ATTR_URL,
+    ATTR_URL_TITLE: ATTR_URL_TITLE,
+    CONF_SOUND: CONF_SOUND,
+    CONF_PRIORITY: CONF_PRIORITY,
+    CONF_RETRY: CONF_RETRY,
+    CONF_EXPIRE: CONF_EXPIRE,
+    CONF_TTL: CONF_TTL,
+    ATTR_TIMESTAMP: ATTR_TIMESTAMP,
+    CONF_HTML: CONF_HTML,
+    "callback_url": ATTR_CALLBACK,
+    ATTR_TAGS: ATTR_TAGS,
+    ATTR_ATTACHMENT: ATTR_ATTACHMENT,
+    ATTR_MONOSPACE: ATTR_MONOSPACE,
+}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add one entity per recipient and one per device of each recipient."""
+    wanted: set[str] = set()
+    for recipient in entry.runtime_data.recipients.values():
+        entities = [PushoverNotifyEntity(entry, recipient, None)] + [
+            PushoverNotifyEntity(entry, recipient, device)
+            for device in recipient.devices
+        ]
+        wanted.update(entity.unique_id for entity in entities if entity.unique_id)
+        async_add_entities(entities, config_subentry_id=recipient.subentry_id)
+
+    # A device removed at Pushover leaves its entity behind: drop it.
+    registry = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registered.domain == "notify" and registered.unique_id not in wanted:
+            registry.async_remove(registered.entity_id)
+
+
+class PushoverNotifyEntity(NotifyEntity):
+    """Sends to a recipient: all its devices, or the one it stands for."""
+
+    _attr_has_entity_name = True
+    _attr_supported_features = NotifyEntityFeature.TITLE
+
+    def __init__(
+        self,
+        entry: PushoverPlusConfigEntry,
+        recipient: Recipient,
+        device: str | None,
+    ) -> None:
+        """Stand for ``recipient``, or only for one of its devices."""
+        self._entry = entry
+        self._recipient = recipient
+        self._devices = (device,) if device else ()
+        self._attr_device_info = recipient_device_info(entry, recipient)
+        self._attr_unique_id = f"{entry.entry_id}_{recipient.recipient_id}"
+        if device:
+            self._attr_unique_id += f"_device_{device}"
+            self._attr_translation_key = "device"
+            self._attr_translation_placeholders = {"device": device}
+        else:
+            self._attr_name = None
+
+    @override
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Send through notify.send_message."""
+        await self._async_send({ATTR_MESSAGE: message, ATTR_TITLE: title})
+
+    async def async_send_pushover_message(self, **fields: Any) -> ServiceResponse:
+        """Send through pushover_plus.send_message, with every API field."""
+        response = await self._async_send(fields)
+        self._async_record_notification()
+        return response
+
+    async def _async_send(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return await async_send(
+            self.hass,
+            self._entry,
+            self._recipient,
+            fields,
+            devices=self._devices,
+            batch_key=self._context.id if self._context else None,
+        )
+
+
+class PushoverLegacyNotifyService(BaseNotificationService):
+    """notify.<name>: `target` names devices, `data` carries the API fields.
+
+    Registered by the entry itself rather than through a discovered legacy
+    platform, so that unloading the entry removes it again.
+    """
+
+    def __init__(self, entry: PushoverPlusConfigEntry) -> None:
+        """Send to the entry's own recipient."""
+        self._entry = entry
+
+    async def async_start(self, hass: HomeAssistant) -> None:
+        """Register notify.<slug of the entry name>."""
+        name = self._entry.data[CONF_NAME]
+        await self.async_setup(hass, slugify(name), name)
+        await self.async_register_services()
+
+    @override
+    async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
+        """Send a message as Home Assistant's Pushover page describes."""
+        data = kwargs.get(ATTR_DATA) or {}
+        if unknown := sorted(set(data) - set(LEGACY_DATA_FIELDS)):
+            raise invalid_field(
+                "unknown_data_key",
+                ATTR_DATA,
+                key=", ".join(map(str, unknown)),
+                known=", ".join(LEGACY_DATA_FIELDS),
+            )
+        fields: dict[str, Any] = {
+            LEGACY_DATA_FIELDS[key]: value for key, value in data.items()
+        }
+        fields[ATTR_MESSAGE] = message
+        fields[ATTR_TITLE] = kwargs.get(ATTR_TITLE)
+        if targets := kwargs.get(ATTR_TARGET):
+            fields[CONF_DEVICES] = targets
+        await async_send(
+            self.hass,
+            self._entry,
+            self._entry.runtime_data.recipients[MAIN_RECIPIENT],
+            fields,
+        )

@@ -1,0 +1,475 @@
+"""The one path every message takes: defaults, rules, batching, the API call.
+
+Notify entities, the legacy ``notify.<name>`` action and
+``pushover_plus.send_message`` all hand their fields to :func:`async_send`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+import logging
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    MAX_MESSAGE_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_USERS,
+    InvalidTokenError,
+    InvalidUserError,
+    Message,
+    MessageResult,
+    MessageValidationError,
+    NoActiveDevicesError,
+    PushoverError,
+    PushoverRequestError,
+    QuotaExceededError,
+    validate_message,
+)
+from .attachments import async_resolve_attachment
+from .const import (
+    ATTR_ATTACHMENT,
+    ATTR_CALLBACK,
+    ATTR_MESSAGE,
+    ATTR_MONOSPACE,
+    ATTR_TAGS,
+    ATTR_TIMESTAMP,
+    ATTR_TITLE,
+    ATTR_URL,
+    ATTR_URL_TITLE,
+    CONF_ATTACHMENT_HOSTS,
+    CONF_DEVICES,
+    CONF_EXPIRE,
+    CONF_HTML,
+    CONF_LONG_MESSAGE,
+    CONF_PRIORITY,
+    CONF_RETRY,
+    CONF_SOUND,
+    CONF_TTL,
+    LongMessage,
+)
+from .data import PushoverPlusConfigEntry, Recipient
+from .errors import failed, invalid_field
+
+_LOGGER = logging.getLogger(__name__)
+
+ELLIPSIS = "…"
+#: How far back a cut looks for the end of a word before cutting through one.
+WORD_SEARCH = 40
+EMERGENCY_PRIORITY = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message ready to go to one or more recipients, minus their keys.
+
+    Frozen and hashable, so that identical messages from one action call can
+    share one API request.
+    """
+
+    parts: tuple[str, ...]
+    title: str | None = None
+    devices: tuple[str, ...] = ()
+    priority: int | None = None
+    retry: int | None = None
+    expire: int | None = None
+    callback: str | None = field(default=None, repr=False)
+    tags: tuple[str, ...] = ()
+    sound: str | None = None
+    timestamp: int | None = None
+    ttl: int | None = None
+    url: str | None = None
+    url_title: str | None = None
+    html: bool = False
+    monospace: bool = False
+    #: Where the image comes from: a path, URL, media id, or camera/image entity.
+    attachment: str | None = None
+
+    def message(self, users: Sequence[str], part: str) -> Message:
+        """Return the API message for one part, for the given recipients."""
+        return Message(
+            user=tuple(users),
+            message=part,
+            title=self.title,
+            devices=self.devices,
+            priority=self.priority,
+            retry=self.retry,
+            expire=self.expire,
+            callback=self.callback,
+            tags=self.tags,
+            sound=self.sound,
+            timestamp=self.timestamp,
+            ttl=self.ttl,
+            url=self.url,
+            url_title=self.url_title,
+            html=self.html,
+            monospace=self.monospace,
+        )
+
+
+def _integer(fields: Mapping[str, Any], key: str) -> int | None:
+    value = fields.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise invalid_field("value_not_integer", key)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise invalid_field("value_not_integer", key)
+
+
+def _flag(fields: Mapping[str, Any], key: str) -> bool | None:
+    value = fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise invalid_field("value_not_boolean", key)
+
+
+def _text(fields: Mapping[str, Any], key: str) -> str | None:
+    value = fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise invalid_field("value_not_text", key)
+
+
+def _names(fields: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """Read a list of names given as a list or a comma-separated string."""
+    value = fields.get(key)
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(
+        isinstance(item, str) for item in items
+    ):
+        raise invalid_field("value_not_text", key)
+    return tuple(name for item in items if (name := item.strip()))
+
+
+def _timestamp(fields: Mapping[str, Any]) -> int | None:
+    value = fields.get(ATTR_TIMESTAMP)
+    if isinstance(value, datetime):
+        return int(dt_util.as_timestamp(value))
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        if (parsed := dt_util.parse_datetime(value.strip())) is None:
+            raise invalid_field("timestamp_invalid", ATTR_TIMESTAMP)
+        return int(dt_util.as_timestamp(parsed))
+    return _integer(fields, ATTR_TIMESTAMP)
+
+
+def _attachment_source(fields: Mapping[str, Any]) -> str | None:
+    value = fields.get(ATTR_ATTACHMENT)
+    if isinstance(value, Mapping):
+        value = value.get("media_content_id")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise invalid_field("value_not_text", ATTR_ATTACHMENT)
+    return value.strip()
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> tuple[str, ...]:
+    """Split text into numbered parts that fit, at word boundaries where possible.
+
+    A word longer than a part (a long URL, say) is the only thing ever cut.
+    """
+    count = 1
+    while True:
+        room = limit - len(f"({count}/{count}) ")
+        chunks = _chunks(text, room)
+        if len(chunks) <= count:
+            break
+        count = len(chunks)
+    total = len(chunks)
+    return tuple(f"({index}/{total}) {chunk}" for index, chunk in enumerate(chunks, 1))
+
+
+def _chunks(text: str, room: int) -> list[str]:
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > room:
+        cut = max(rest.rfind(" ", 0, room + 1), rest.rfind("\n", 0, room + 1))
+        if cut <= 0:
+            cut = room
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    chunks.append(rest)
+    return chunks
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut text to limit with an ellipsis, after a whole word where one is near."""
+    room = limit - len(ELLIPSIS)
+    cut = text.rfind(" ", room - WORD_SEARCH, room + 1)
+    return text[: cut if cut > 0 else room].rstrip() + ELLIPSIS
+
+
+def prepare(
+    entry: PushoverPlusConfigEntry,
+    recipient: Recipient,
+    fields: Mapping[str, Any],
+    *,
+    devices: Sequence[str] = (),
+) -> Outgoing:
+    """Apply the defaults and the rules to an action's fields.
+
+    ``devices`` are those the entity itself stands for; the fields may name
+    others. Raises :class:`ServiceValidationError` naming the field at fault.
+    Nothing is sent here.
+    """
+    runtime = entry.runtime_data
+    defaults = recipient.defaults
+
+    message = _text(fields, ATTR_MESSAGE) or ""
+    if not message.strip():
+        raise invalid_field("message_empty", ATTR_MESSAGE)
+    title = _text(fields, ATTR_TITLE)
+    if title is not None and len(title) > MAX_TITLE_LENGTH:
+        title = _shorten(title, MAX_TITLE_LENGTH)
+
+    chosen = tuple(devices) or _names(fields, CONF_DEVICES)
+    if not chosen and CONF_DEVICES not in fields:
+        chosen = tuple(defaults.get(CONF_DEVICES, ()))
+    if unknown := [name for name in chosen if name not in recipient.devices]:
+        raise invalid_field(
+            "unknown_device",
+            CONF_DEVICES,
+            device=", ".join(unknown),
+            known=", ".join(recipient.devices) or "-",
+        )
+
+    sound = _text(fields, CONF_SOUND)
+    if sound is None:
+        sound = defaults.get(CONF_SOUND)
+    if sound and sound not in runtime.sounds:
+        raise invalid_field(
+            "unknown_sound",
+            CONF_SOUND,
+            sound=sound,
+            known=", ".join(sorted(runtime.sounds)),
+        )
+
+    priority = _integer(fields, CONF_PRIORITY)
+    if priority is None:
+        priority = defaults.get(CONF_PRIORITY)
+    emergency = priority == EMERGENCY_PRIORITY
+    retry = _integer(fields, CONF_RETRY)
+    expire = _integer(fields, CONF_EXPIRE)
+    ttl = _integer(fields, CONF_TTL)
+    if emergency:
+        retry = defaults.get(CONF_RETRY) if retry is None else retry
+        expire = defaults.get(CONF_EXPIRE) if expire is None else expire
+    elif ttl is None:
+        ttl = defaults.get(CONF_TTL)
+
+    monospace = bool(_flag(fields, ATTR_MONOSPACE))
+    html = _flag(fields, CONF_HTML)
+    if html is None:
+        html = bool(defaults.get(CONF_HTML)) and not monospace
+
+    parts: tuple[str, ...] = (message,)
+    if len(message) > MAX_MESSAGE_LENGTH:
+        policy = entry.options.get(CONF_LONG_MESSAGE, LongMessage.TRUNCATE)
+        if policy == LongMessage.REJECT:
+            raise invalid_field(
+                "message_too_long",
+                ATTR_MESSAGE,
+                max=str(MAX_MESSAGE_LENGTH),
+                length=str(len(message)),
+            )
+        if policy == LongMessage.SPLIT:
+            parts = split_message(message)
+        else:
+            _LOGGER.warning(
+                "Message of %s characters cut to Pushover's %s",
+                len(message),
+                MAX_MESSAGE_LENGTH,
+            )
+            parts = (_shorten(message, MAX_MESSAGE_LENGTH),)
+
+    outgoing = Outgoing(
+        parts=parts,
+        title=title,
+        devices=chosen,
+        priority=priority,
+        retry=retry,
+        expire=expire,
+        callback=_text(fields, ATTR_CALLBACK),
+        tags=_names(fields, ATTR_TAGS),
+        sound=sound or None,
+        timestamp=_timestamp(fields),
+        ttl=ttl,
+        url=_text(fields, ATTR_URL),
+        url_title=_text(fields, ATTR_URL_TITLE),
+        html=html,
+        monospace=monospace,
+        attachment=_attachment_source(fields),
+    )
+    for part in outgoing.parts:
+        try:
+            validate_message(outgoing.message((recipient.user_key,), part))
+        except MessageValidationError as err:
+            raise invalid_field(err.code.value, err.field, **err.placeholders) from None
+    return outgoing
+
+
+def _send_error(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
+) -> HomeAssistantError:
+    """Say in the user's language why the API call failed."""
+    placeholders: dict[str, str] = {}
+    if isinstance(err, InvalidTokenError):
+        entry.async_start_reauth(hass)
+        key = "invalid_api_key"
+    elif isinstance(err, InvalidUserError):
+        key = "invalid_user_key"
+    elif isinstance(err, NoActiveDevicesError):
+        key = "no_active_devices"
+    elif isinstance(err, QuotaExceededError):
+        reset = err.reset_at or (
+            entry.runtime_data.client.quota.reset
+            if entry.runtime_data.client.quota
+            else None
+        )
+        key = "quota_exceeded"
+        placeholders = {
+            "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"
+        }
+    elif isinstance(err, PushoverRequestError):
+        key = "request_refused"
+        placeholders = {"errors": "; ".join(err.errors) or str(err)}
+    elif err.retryable:
+        key, placeholders = "send_failed_retryable", {"error": str(err)}
+    else:
+        key, placeholders = "send_failed", {"error": str(err)}
+    return failed(key, **placeholders)
+
+
+@dataclass
+class _Batch:
+    outgoing: Outgoing
+    users: list[str] = field(default_factory=list)
+    waiters: list[asyncio.Future[list[MessageResult]]] = field(default_factory=list)
+
+
+class Sender:
+    """Sends prepared messages for one config entry.
+
+    Identical messages for several recipients, made by one action call in the
+    same turn of the event loop and naming no device, go out as one request
+    with the keys comma-separated (as Pushover recommends), up to 50 a request.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
+        """Send for ``entry``."""
+        self._hass = hass
+        self._entry = entry
+        self._pending: dict[tuple[object, Outgoing], _Batch] = {}
+
+    async def async_send(
+        self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
+    ) -> list[MessageResult]:
+        """Send to one recipient; wait for the request that carries it."""
+        key = (batch_key if batch_key is not None else object(), outgoing)
+        batch = self._pending.get(key)
+        if (
+            batch is None
+            or outgoing.devices
+            or len(batch.users) >= MAX_USERS
+            or recipient.user_key in batch.users
+        ):
+            batch = _Batch(outgoing)
+            self._pending[key] = batch
+            self._hass.loop.call_soon(self._flush, key, batch)
+        batch.users.append(recipient.user_key)
+        waiter: asyncio.Future[list[MessageResult]] = self._hass.loop.create_future()
+        batch.waiters.append(waiter)
+        return await waiter
+
+    @callback
+    def _flush(self, key: tuple[object, Outgoing], batch: _Batch) -> None:
+        # A later batch under the same key has its own flush scheduled; this
+        # only stops new senders from joining.
+        self._pending.pop(key, None)
+        self._entry.async_create_task(
+            self._hass, self._async_deliver(batch), "pushover_plus send"
+        )
+
+    async def _async_deliver(self, batch: _Batch) -> None:
+        error: Exception | None = None
+        results: list[MessageResult] = []
+        try:
+            results = await self._async_request(batch.outgoing, batch.users)
+        except Exception as err:  # noqa: BLE001 - handed to every caller
+            error = err
+        for waiter in batch.waiters:
+            if waiter.done():  # its caller stopped waiting
+                continue
+            if error is None:
+                waiter.set_result(results)
+            else:
+                waiter.set_exception(error)
+
+    async def _async_request(
+        self, outgoing: Outgoing, users: Sequence[str]
+    ) -> list[MessageResult]:
+        client = self._entry.runtime_data.client
+        attachment = None
+        if outgoing.attachment:
+            attachment = await async_resolve_attachment(
+                self._hass,
+                outgoing.attachment,
+                allowed_hosts=self._entry.options.get(CONF_ATTACHMENT_HOSTS, []),
+            )
+        results: list[MessageResult] = []
+        for index, part in enumerate(outgoing.parts):
+            message = outgoing.message(users, part)
+            if index == 0 and attachment is not None:
+                message = replace(message, attachment=attachment)
+            try:
+                results.append(await client.send_message(message))
+            except PushoverError as err:
+                raise _send_error(self._hass, self._entry, err) from err
+        return results
+
+
+async def async_send(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    recipient: Recipient,
+    fields: Mapping[str, Any],
+    *,
+    devices: Sequence[str] = (),
+    batch_key: object | None = None,
+) -> dict[str, Any]:
+    """Prepare and send one action's message; return the response data."""
+    outgoing = prepare(entry, recipient, fields, devices=devices)
+    results = await entry.runtime_data.sender.async_send(outgoing, recipient, batch_key)
+    return {
+        "messages": [
+            {"request": result.request_id, "receipt": result.receipt}
+            for result in results
+        ]
+    }
