@@ -16,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
+    CONF_ACK_WEBHOOK,
     CONF_API_KEY,
     CONF_API_URL,
     CONF_ATTACHMENT_HOSTS,
@@ -23,6 +24,7 @@ from custom_components.pushover_plus.const import (
     CONF_EXPIRE,
     CONF_HTML,
     CONF_LONG_MESSAGE,
+    CONF_OUTBOX,
     CONF_OUTBOX_MAX_AGE,
     CONF_PRIORITY,
     CONF_QUOTA_WARNING,
@@ -383,6 +385,8 @@ async def test_options_store_defaults_and_reload(
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_QUOTA_WARNING: 100,
+        CONF_OUTBOX: False,
+        CONF_ACK_WEBHOOK: True,
         CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"],
         "advanced": {CONF_API_URL: pushover_sandbox.api_url},
     }
@@ -409,6 +413,8 @@ async def test_options_store_defaults_and_reload(
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_QUOTA_WARNING: 100,
+        CONF_OUTBOX: False,
+        CONF_ACK_WEBHOOK: True,
         CONF_ATTACHMENT_HOSTS: ["camera.local", "cdn.example.com"],
         CONF_API_URL: pushover_sandbox.api_url,
     }
@@ -453,6 +459,8 @@ async def test_options_device_default_sound_is_not_stored(
         CONF_LONG_MESSAGE: "truncate",
         CONF_OUTBOX_MAX_AGE: 24,
         CONF_QUOTA_WARNING: 500,
+        CONF_OUTBOX: True,
+        CONF_ACK_WEBHOOK: False,
         CONF_ATTACHMENT_HOSTS: [],
         CONF_API_URL: pushover_sandbox.api_url,
     }

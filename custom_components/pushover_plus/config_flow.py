@@ -53,6 +53,7 @@ from .const import (
     BUILTIN_DOMAIN,
     BUILTIN_SOUNDS,
     CLIENTS_URL,
+    CONF_ACK_WEBHOOK,
     CONF_API_KEY,
     CONF_API_URL,
     CONF_ATTACHMENT_HOSTS,
@@ -60,6 +61,7 @@ from .const import (
     CONF_EXPIRE,
     CONF_HTML,
     CONF_LONG_MESSAGE,
+    CONF_OUTBOX,
     CONF_OUTBOX_MAX_AGE,
     CONF_PRIORITY,
     CONF_QUOTA_WARNING,
@@ -481,6 +483,8 @@ class PushoverPlusOptionsFlow(OptionsFlow):
         if user_input is not None:
             options, errors = defaults_from_input(user_input)
             options[CONF_LONG_MESSAGE] = user_input[CONF_LONG_MESSAGE]
+            options[CONF_OUTBOX] = bool(user_input.get(CONF_OUTBOX, True))
+            options[CONF_ACK_WEBHOOK] = bool(user_input.get(CONF_ACK_WEBHOOK, False))
             options[CONF_OUTBOX_MAX_AGE] = int(user_input[CONF_OUTBOX_MAX_AGE])
             options[CONF_QUOTA_WARNING] = int(user_input[CONF_QUOTA_WARNING])
             options[CONF_ATTACHMENT_HOSTS] = sorted(
@@ -515,6 +519,7 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                         translation_key="long_message",
                     )
                 ),
+                vol.Optional(CONF_OUTBOX, default=True): BooleanSelector(),
                 vol.Required(
                     CONF_OUTBOX_MAX_AGE, default=DEFAULT_OUTBOX_MAX_AGE_HOURS
                 ): NumberSelector(
@@ -525,6 +530,7 @@ class PushoverPlusOptionsFlow(OptionsFlow):
                         unit_of_measurement="h",
                     )
                 ),
+                vol.Optional(CONF_ACK_WEBHOOK, default=False): BooleanSelector(),
                 vol.Optional(CONF_ATTACHMENT_HOSTS): TextSelector(
                     TextSelectorConfig(multiple=True)
                 ),

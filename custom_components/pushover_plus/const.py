@@ -39,7 +39,10 @@ ATTR_ATTACHMENT: Final = "attachment"
 
 # Entry options.
 CONF_LONG_MESSAGE: Final = "long_message"
+CONF_OUTBOX: Final = "outbox"
 CONF_OUTBOX_MAX_AGE: Final = "outbox_max_age"
+#: Ask Pushover to report acknowledgements to a Home Assistant webhook.
+CONF_ACK_WEBHOOK: Final = "ack_webhook"
 CONF_QUOTA_WARNING: Final = "quota_warning_threshold"
 CONF_API_URL: Final = "api_url"
 #: Hosts that http(s) attachment URLs may be downloaded from (empty: none).

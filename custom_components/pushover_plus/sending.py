@@ -7,13 +7,13 @@ Notify entities, the legacy ``notify.<name>`` action and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 import logging
 from typing import Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
@@ -367,6 +367,10 @@ def _send_error(
     return failed(key, **placeholders)
 
 
+#: Told about every message Pushover accepted: what it was, to whom, the reply.
+type SentListener = Callable[[Outgoing, Sequence[str], MessageResult], None]
+
+
 @dataclass
 class _Batch:
     outgoing: Outgoing
@@ -387,6 +391,13 @@ class Sender:
         self._hass = hass
         self._entry = entry
         self._pending: dict[tuple[object, Outgoing], _Batch] = {}
+        self._sent_listeners: list[SentListener] = []
+
+    @callback
+    def async_add_sent_listener(self, listener: SentListener) -> CALLBACK_TYPE:
+        """Call ``listener`` for every message Pushover accepts."""
+        self._sent_listeners.append(listener)
+        return lambda: self._sent_listeners.remove(listener)
 
     async def async_send(
         self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
@@ -449,9 +460,12 @@ class Sender:
             if index == 0 and attachment is not None:
                 message = replace(message, attachment=attachment)
             try:
-                results.append(await client.send_message(message))
+                result = await client.send_message(message)
             except PushoverError as err:
                 raise _send_error(self._hass, self._entry, err) from err
+            results.append(result)
+            for listener in self._sent_listeners:
+                listener(outgoing, users, result)
         return results
 
 
