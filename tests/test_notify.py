@@ -57,10 +57,14 @@ async def test_entities_per_recipient_and_device(
     registry = er.async_get(hass)
     entities = er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     assert sorted(entity.entity_id for entity in entities) == [
+        "event.pushover_emergency_alerts",
         "notify.pushover",
         "notify.pushover_desktop",
         "notify.pushover_phone",
         "notify.pushover_tablet",
+        "sensor.pushover_messages_remaining",
+        "sensor.pushover_monthly_message_limit",
+        "sensor.pushover_quota_reset",
     ]
     assert hass.states.get("notify.pushover_phone") is not None
     assert hass.services.has_service("notify", "pushover")

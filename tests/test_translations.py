@@ -51,7 +51,7 @@ def test_every_raised_translation_key_exists() -> None:
         set(ENGLISH["exceptions"])
         | set(ENGLISH["issues"])
         | set(ENGLISH["selector"])
-        | set(ENGLISH["entity"]["notify"])
+        | {key for platform in ENGLISH["entity"].values() for key in platform}
     )
     used: set[str] = set()
     for path in INTEGRATION.glob("*.py"):

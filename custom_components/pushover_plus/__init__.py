@@ -40,6 +40,7 @@ from .const import (
     DOMAIN,
     MAIN_RECIPIENT,
 )
+from .coordinator import QuotaCoordinator
 from .data import (
     PushoverPlusConfigEntry,
     PushoverPlusData,
@@ -49,6 +50,7 @@ from .data import (
 )
 from .entity import recipient_device_info
 from .notify import PushoverLegacyNotifyService
+from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
 
@@ -57,7 +59,7 @@ _LOGGER = logging.getLogger(__name__)
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-PLATFORMS = [Platform.NOTIFY]
+PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -105,8 +107,9 @@ async def async_setup_entry(
         ),
     ]
     try:
-        sounds, recipients = await asyncio.gather(
+        sounds, limits, recipients = await asyncio.gather(
             client.get_sounds(),
+            client.get_limits(),
             asyncio.gather(
                 *(
                     _async_validate_recipient(hass, entry, client, config)
@@ -129,13 +132,20 @@ async def async_setup_entry(
             translation_placeholders={"error": str(err)},
         ) from err
 
-    entry.runtime_data = PushoverPlusData(
+    entry.runtime_data = runtime = PushoverPlusData(
         client=client,
         sounds=sounds,
         recipients={recipient.recipient_id: recipient for recipient in recipients},
         sender=Sender(hass, entry),
         legacy_service=PushoverLegacyNotifyService(entry),
+        receipts=ReceiptTracker(hass, entry),
+        quota=QuotaCoordinator(hass, entry, limits),
     )
+    await runtime.receipts.async_start()
+    for listener in (runtime.receipts, runtime.quota):
+        entry.async_on_unload(
+            runtime.sender.async_add_sent_listener(listener.async_message_sent)
+        )
     device_registry = dr.async_get(hass)
     for recipient in recipients:
         device_registry.async_get_or_create(
@@ -245,4 +255,5 @@ async def async_unload_entry(
 ) -> bool:
     """Unload the platforms and remove the legacy notify action."""
     await entry.runtime_data.legacy_service.async_unregister_services()
+    await entry.runtime_data.receipts.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -35,6 +35,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .api import (
+    EMERGENCY_PRIORITY,
     MAX_EXPIRE,
     MAX_PRIORITY,
     MAX_REPEATS,
@@ -87,7 +88,6 @@ _LOGGER = logging.getLogger(__name__)
 CONF_BUILTIN_ENTRY = "builtin_entry"
 SECTION_ADVANCED = "advanced"
 DEFAULT_RECIPIENT_NAME = "Recipient"
-EMERGENCY_PRIORITY = 2
 
 PLACEHOLDERS = {
     "apps_url": APPS_URL,

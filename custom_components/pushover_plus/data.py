@@ -11,7 +11,9 @@ from homeassistant.config_entries import ConfigEntry
 from .api import PushoverClient
 
 if TYPE_CHECKING:
+    from .coordinator import QuotaCoordinator
     from .notify import PushoverLegacyNotifyService
+    from .receipts import ReceiptTracker
     from .sending import Sender
 from .const import (
     CONF_DEVICES,
@@ -77,6 +79,8 @@ class PushoverPlusData:
     sender: Sender
     #: The legacy notify.<name> action.
     legacy_service: PushoverLegacyNotifyService
+    receipts: ReceiptTracker
+    quota: QuotaCoordinator
 
 
 type PushoverPlusConfigEntry = ConfigEntry[PushoverPlusData]

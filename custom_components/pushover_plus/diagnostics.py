@@ -36,4 +36,6 @@ async def async_get_config_entry_diagnostics(
         ],
         "sounds": runtime.sounds,
         "quota": None if quota is None else asdict(quota),
+        "emergency_receipts_followed": len(runtime.receipts.receipts),
+        "acknowledgement_webhook": runtime.receipts.callback_url is not None,
     }

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 
+from .api import (
+    InvalidTokenError,
+    InvalidUserError,
+    NoActiveDevicesError,
+    PushoverError,
+    PushoverRequestError,
+    QuotaExceededError,
+)
 from .const import DOMAIN
+from .data import PushoverPlusConfigEntry
 
 
 def invalid(translation_key: str, /, **placeholders: str) -> ServiceValidationError:
@@ -30,3 +41,35 @@ def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
         translation_key=translation_key,
         translation_placeholders=placeholders,
     )
+
+
+def api_error(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
+) -> HomeAssistantError:
+    """Say in the user's language why a call to Pushover failed."""
+    placeholders: dict[str, str] = {}
+    if isinstance(err, InvalidTokenError):
+        entry.async_start_reauth(hass)
+        key = "invalid_api_key"
+    elif isinstance(err, InvalidUserError):
+        key = "invalid_user_key"
+    elif isinstance(err, NoActiveDevicesError):
+        key = "no_active_devices"
+    elif isinstance(err, QuotaExceededError):
+        reset = err.reset_at or (
+            entry.runtime_data.client.quota.reset
+            if entry.runtime_data.client.quota
+            else None
+        )
+        key = "quota_exceeded"
+        placeholders = {
+            "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"
+        }
+    elif isinstance(err, PushoverRequestError):
+        key = "request_refused"
+        placeholders = {"errors": "; ".join(err.errors) or str(err)}
+    elif err.retryable:
+        key, placeholders = "send_failed_retryable", {"error": str(err)}
+    else:
+        key, placeholders = "send_failed", {"error": str(err)}
+    return failed(key, **placeholders)

@@ -14,22 +14,17 @@ import logging
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 
 from .api import (
+    EMERGENCY_PRIORITY,
     MAX_MESSAGE_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USERS,
-    InvalidTokenError,
-    InvalidUserError,
     Message,
     MessageResult,
     MessageValidationError,
-    NoActiveDevicesError,
     PushoverError,
-    PushoverRequestError,
-    QuotaExceededError,
     validate_message,
 )
 from .attachments import async_resolve_attachment
@@ -55,14 +50,13 @@ from .const import (
     LongMessage,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .errors import failed, invalid_field
+from .errors import api_error, invalid_field
 
 _LOGGER = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 #: How far back a cut looks for the end of a word before cutting through one.
 WORD_SEARCH = 40
-EMERGENCY_PRIORITY = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +310,8 @@ def prepare(
         priority=priority,
         retry=retry,
         expire=expire,
-        callback=_text(fields, ATTR_CALLBACK),
+        callback=_text(fields, ATTR_CALLBACK)
+        or (runtime.receipts.callback_url if emergency else None),
         tags=_names(fields, ATTR_TAGS),
         sound=sound or None,
         timestamp=_timestamp(fields),
@@ -333,38 +328,6 @@ def prepare(
         except MessageValidationError as err:
             raise invalid_field(err.code.value, err.field, **err.placeholders) from None
     return outgoing
-
-
-def _send_error(
-    hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
-) -> HomeAssistantError:
-    """Say in the user's language why the API call failed."""
-    placeholders: dict[str, str] = {}
-    if isinstance(err, InvalidTokenError):
-        entry.async_start_reauth(hass)
-        key = "invalid_api_key"
-    elif isinstance(err, InvalidUserError):
-        key = "invalid_user_key"
-    elif isinstance(err, NoActiveDevicesError):
-        key = "no_active_devices"
-    elif isinstance(err, QuotaExceededError):
-        reset = err.reset_at or (
-            entry.runtime_data.client.quota.reset
-            if entry.runtime_data.client.quota
-            else None
-        )
-        key = "quota_exceeded"
-        placeholders = {
-            "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"
-        }
-    elif isinstance(err, PushoverRequestError):
-        key = "request_refused"
-        placeholders = {"errors": "; ".join(err.errors) or str(err)}
-    elif err.retryable:
-        key, placeholders = "send_failed_retryable", {"error": str(err)}
-    else:
-        key, placeholders = "send_failed", {"error": str(err)}
-    return failed(key, **placeholders)
 
 
 #: Told about every message Pushover accepted: what it was, to whom, the reply.
@@ -462,7 +425,7 @@ class Sender:
             try:
                 result = await client.send_message(message)
             except PushoverError as err:
-                raise _send_error(self._hass, self._entry, err) from err
+                raise api_error(self._hass, self._entry, err) from err
             results.append(result)
             for listener in self._sent_listeners:
                 listener(outgoing, users, result)

@@ -7,6 +7,7 @@ Assistant, so it can be tested and reused on its own.
 from .client import DEFAULT_TIMEOUT, PushoverClient
 from .const import (
     DEFAULT_BASE_URL,
+    EMERGENCY_PRIORITY,
     MAX_ATTACHMENT_SIZE,
     MAX_CONCURRENT_REQUESTS,
     MAX_DEVICE_NAME_LENGTH,
@@ -60,6 +61,7 @@ from .validation import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
+    "EMERGENCY_PRIORITY",
     "MAX_ATTACHMENT_SIZE",
     "MAX_CONCURRENT_REQUESTS",
     "MAX_DEVICE_NAME_LENGTH",

@@ -1,0 +1,112 @@
+"""The application's message quota, from replies and from apps/limits.json."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+import logging
+from typing import Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import InvalidTokenError, MessageResult, PushoverError, Quota
+from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
+from .data import PushoverPlusConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Replies to sends keep the figures current; this only catches other senders.
+QUOTA_REFRESH: Final = timedelta(hours=1)
+#: Figures from replies are shown at most this often, not once per message.
+QUOTA_SHOW_DELAY: Final = 5.0
+
+
+class QuotaCoordinator(DataUpdateCoordinator[Quota]):
+    """Holds the latest monthly limit, remaining messages and reset time."""
+
+    config_entry: PushoverPlusConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: PushoverPlusConfigEntry, quota: Quota
+    ) -> None:
+        """Start from the figures setup fetched."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} quota",
+            update_interval=QUOTA_REFRESH,
+        )
+        self._latest = quota
+        self._cancel_show: CALLBACK_TYPE | None = None
+        self.async_set_updated_data(quota)
+        self.async_add_listener(self._async_check_threshold)
+        entry.async_on_unload(self._async_cancel_show)
+
+    async def _async_update_data(self) -> Quota:
+        try:
+            quota = await self.config_entry.runtime_data.client.get_limits()
+        except InvalidTokenError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_api_key"
+            ) from err
+        except PushoverError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self._latest = quota
+        return quota
+
+    @callback
+    def async_message_sent(
+        self, outgoing: object, users: Sequence[str], result: MessageResult
+    ) -> None:
+        """Take the figures every reply to a send carries, shown a little later."""
+        self._latest = result.quota or self._latest
+        if self._cancel_show is None:
+            self._cancel_show = async_call_later(
+                self.hass, QUOTA_SHOW_DELAY, self._async_show_latest
+            )
+
+    @callback
+    def _async_show_latest(self, now: datetime) -> None:
+        self._cancel_show = None
+        self.async_set_updated_data(self._latest)
+
+    @callback
+    def _async_cancel_show(self) -> None:
+        if self._cancel_show is not None:
+            self._cancel_show()
+
+    @callback
+    def _async_check_threshold(self) -> None:
+        """Warn while fewer messages remain than the option says."""
+        issue_id = f"quota_low_{self.config_entry.entry_id}"
+        threshold = self.config_entry.options.get(
+            CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING
+        )
+        quota = self.data
+        if quota.remaining >= threshold:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="quota_low",
+            translation_placeholders={
+                "name": self.config_entry.title,
+                "remaining": str(quota.remaining),
+                "limit": str(quota.limit),
+                "reset": dt_util.as_local(quota.reset).isoformat(" ", "minutes"),
+            },
+        )

@@ -1,0 +1,54 @@
+"""The "Emergency alerts" event entity of Pushover Plus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import MAIN_RECIPIENT
+from .data import PushoverPlusConfigEntry
+from .entity import recipient_device_info
+from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED
+
+PARALLEL_UPDATES = 0
+
+EVENT_TYPES = {EVENT_ACKNOWLEDGED: "acknowledged", EVENT_EXPIRED: "expired"}
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the entry's emergency alerts entity."""
+    async_add_entities([EmergencyAlertsEvent(entry)])
+
+
+class EmergencyAlertsEvent(EventEntity):
+    """Fires when an emergency message is acknowledged or expires."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "emergency_alerts"
+
+    def __init__(self, entry: PushoverPlusConfigEntry) -> None:
+        """Report the receipts of ``entry``."""
+        self._entry = entry
+        self._attr_event_types = list(EVENT_TYPES.values())
+        self._attr_unique_id = f"{entry.entry_id}_emergency_alerts"
+        self._attr_device_info = recipient_device_info(
+            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the entry's receipt tracker."""
+        self.async_on_remove(
+            self._entry.runtime_data.receipts.async_add_listener(self._async_event)
+        )
+
+    @callback
+    def _async_event(self, event_type: str, data: dict[str, Any]) -> None:
+        self._trigger_event(EVENT_TYPES[event_type], data)
+        self.async_write_ha_state()

@@ -1,0 +1,336 @@
+"""Emergency receipts: remembered, polled, and turned into events.
+
+Every priority-2 message Pushover accepts comes back with a receipt. They are
+kept in a Store (so restarts lose none), polled by one loop per entry, and
+reported on the bus as ``pushover_plus_acknowledged`` or
+``pushover_plus_expired`` when Pushover says so. Where the user enables it,
+Pushover reports acknowledgements at once to a Home Assistant webhook; polling
+stays as the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+import logging
+import secrets
+from typing import Any, Final
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    EMERGENCY_PRIORITY,
+    MessageResult,
+    PushoverError,
+    PushoverRequestError,
+    ReceiptStatus,
+)
+from .const import CONF_ACK_WEBHOOK, DOMAIN
+from .data import PushoverPlusConfigEntry
+from .sending import Outgoing
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION: Final = 1
+EVENT_ACKNOWLEDGED: Final = f"{DOMAIN}_acknowledged"
+EVENT_EXPIRED: Final = f"{DOMAIN}_expired"
+
+#: Pushover asks for no more than one receipt poll every 5 seconds; older
+#: alerts are polled less often: (age up to, interval).
+POLL_SCHEDULE: Final = (
+    (timedelta(minutes=2), timedelta(seconds=5)),
+    (timedelta(minutes=10), timedelta(seconds=15)),
+    (timedelta(hours=1), timedelta(seconds=30)),
+)
+SLOWEST_POLL: Final = timedelta(seconds=60)
+#: An unanswered receipt is given up this long after it should have expired.
+GIVE_UP_AFTER: Final = timedelta(hours=1)
+UNKNOWN_USER: Final = "unknown"
+
+
+def poll_interval(age: timedelta) -> timedelta:
+    """Return how long to wait before polling an alert of this age again."""
+    for up_to, interval in POLL_SCHEDULE:
+        if age < up_to:
+            return interval
+    return SLOWEST_POLL
+
+
+@dataclass(slots=True)
+class TrackedReceipt:
+    """An emergency message Pushover is still repeating, as stored."""
+
+    receipt: str
+    title: str | None
+    tags: list[str]
+    #: Names of the recipients it went to (never their keys).
+    recipients: list[str]
+    sent_at: str
+    expires_at: str
+    next_poll: str = field(default="", compare=False)
+
+    def event_data(self, entry_id: str) -> dict[str, Any]:
+        """Return what every event about this receipt carries."""
+        return {
+            "entry_id": entry_id,
+            "receipt": self.receipt,
+            "tags": list(self.tags),
+            "title": self.title,
+            "recipients": list(self.recipients),
+        }
+
+
+type ReceiptListener = Callable[[str, dict[str, Any]], None]
+
+
+class ReceiptTracker:
+    """Keeps the receipts of one entry until each is acknowledged or expires."""
+
+    def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
+        """Track for ``entry``; call :meth:`async_start` before use."""
+        self._hass = hass
+        self._entry = entry
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.receipts.{entry.entry_id}"
+        )
+        self._receipts: dict[str, TrackedReceipt] = {}
+        self._webhook_id = ""
+        self._cancel_poll: CALLBACK_TYPE | None = None
+        self._listeners: list[ReceiptListener] = []
+        self.callback_url: str | None = None
+
+    @property
+    def receipts(self) -> Mapping[str, TrackedReceipt]:
+        """Return the receipts still being followed."""
+        return self._receipts
+
+    async def async_start(self) -> None:
+        """Load the stored receipts, open the webhook if wanted, start polling."""
+        stored = await self._store.async_load() or {}
+        self._webhook_id = stored.get("webhook_id") or secrets.token_hex(32)
+        for item in stored.get("receipts", []):
+            tracked = TrackedReceipt(**item)
+            self._receipts[tracked.receipt] = tracked
+        if self._entry.options.get(CONF_ACK_WEBHOOK):
+            self._async_open_webhook()
+        self._async_schedule()
+
+    async def async_stop(self) -> None:
+        """Stop polling, close the webhook and write what is tracked."""
+        if self._cancel_poll:
+            self._cancel_poll()
+            self._cancel_poll = None
+        if self.callback_url:
+            webhook.async_unregister(self._hass, self._webhook_id)
+            self.callback_url = None
+        await self._store.async_save(self._data())
+
+    @callback
+    def async_add_listener(self, listener: ReceiptListener) -> CALLBACK_TYPE:
+        """Call ``listener(event_type, data)`` for every acknowledgement or expiry."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def async_message_sent(
+        self, outgoing: Outgoing, users: Sequence[str], result: MessageResult
+    ) -> None:
+        """Remember the receipt of an emergency message Pushover accepted."""
+        if outgoing.priority != EMERGENCY_PRIORITY or result.receipt is None:
+            return
+        now = dt_util.utcnow()
+        self._receipts[result.receipt] = TrackedReceipt(
+            receipt=result.receipt,
+            title=outgoing.title,
+            tags=list(outgoing.tags),
+            recipients=[self._name_of(user) for user in users],
+            sent_at=now.isoformat(),
+            expires_at=(now + timedelta(seconds=outgoing.expire or 0)).isoformat(),
+            next_poll=(now + poll_interval(timedelta())).isoformat(),
+        )
+        self._async_save()
+        self._async_schedule()
+
+    @callback
+    def async_forget(self, receipts: Sequence[str]) -> None:
+        """Stop following receipts (they were cancelled)."""
+        for receipt in receipts:
+            self._receipts.pop(receipt, None)
+        self._async_save()
+        self._async_schedule()
+
+    def name_of_user(self, user_key: str | None) -> str:
+        """Return a recipient's name for a key, never the key itself."""
+        return self._name_of(user_key)
+
+    def _name_of(self, user_key: str | None) -> str:
+        for recipient in self._entry.runtime_data.recipients.values():
+            if recipient.user_key == user_key:
+                return recipient.name
+        return UNKNOWN_USER
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "webhook_id": self._webhook_id,
+            "receipts": [asdict(tracked) for tracked in self._receipts.values()],
+        }
+
+    @callback
+    def _async_save(self) -> None:
+        self._store.async_delay_save(self._data, 1)
+
+    @callback
+    def _async_schedule(self) -> None:
+        """Wake up when the soonest receipt is due."""
+        if self._cancel_poll:
+            self._cancel_poll()
+            self._cancel_poll = None
+        if not self._receipts:
+            return
+        soonest = min(
+            dt_util.parse_datetime(tracked.next_poll) or dt_util.utcnow()
+            for tracked in self._receipts.values()
+        )
+        delay = max((soonest - dt_util.utcnow()).total_seconds(), 0)
+        self._cancel_poll = async_call_later(self._hass, delay, self._async_poll_due)
+
+    async def _async_poll_due(self, now: datetime) -> None:
+        self._cancel_poll = None
+        client = self._entry.runtime_data.client
+        for tracked in list(self._receipts.values()):
+            due = dt_util.parse_datetime(tracked.next_poll)
+            if due is not None and due > now:
+                continue
+            try:
+                status = await client.get_receipt(tracked.receipt)
+            except PushoverRequestError:
+                _LOGGER.warning(
+                    "Pushover no longer knows an emergency receipt of %s; "
+                    "no longer following it",
+                    tracked.title or "an untitled message",
+                )
+                self._receipts.pop(tracked.receipt, None)
+                continue
+            except PushoverError as err:
+                _LOGGER.debug("Polling a receipt failed, trying later: %s", err)
+                status = None
+            if status is None or not self._async_settle(tracked, status):
+                self._async_plan_next(tracked, now)
+        self._async_save()
+        self._async_schedule()
+
+    @callback
+    def _async_plan_next(self, tracked: TrackedReceipt, now: datetime) -> None:
+        sent_at = dt_util.parse_datetime(tracked.sent_at) or now
+        expires_at = dt_util.parse_datetime(tracked.expires_at) or now
+        if now > expires_at + GIVE_UP_AFTER:
+            _LOGGER.warning(
+                "Giving up on the receipt of %s: no answer long after it expired",
+                tracked.title or "an untitled message",
+            )
+            self._receipts.pop(tracked.receipt, None)
+            return
+        tracked.next_poll = (now + poll_interval(now - sent_at)).isoformat()
+
+    @callback
+    def _async_settle(self, tracked: TrackedReceipt, status: ReceiptStatus) -> bool:
+        """Fire the event a final status calls for; return True when it was final."""
+        if status.acknowledged:
+            self._async_fire(
+                EVENT_ACKNOWLEDGED,
+                {
+                    **tracked.event_data(self._entry.entry_id),
+                    "acknowledged_by": self._name_of(status.acknowledged_by),
+                    "acknowledged_by_device": status.acknowledged_by_device,
+                    "acknowledged_at": _iso(status.acknowledged_at),
+                },
+            )
+        elif status.expired:
+            self._async_fire(
+                EVENT_EXPIRED,
+                {
+                    **tracked.event_data(self._entry.entry_id),
+                    "expired_at": _iso(status.expires_at),
+                },
+            )
+        else:
+            return False
+        self._receipts.pop(tracked.receipt, None)
+        return True
+
+    @callback
+    def _async_fire(self, event_type: str, data: dict[str, Any]) -> None:
+        self._hass.bus.async_fire(event_type, data)
+        for listener in self._listeners:
+            listener(event_type, data)
+
+    @callback
+    def _async_open_webhook(self) -> None:
+        try:
+            url = webhook.async_generate_url(
+                self._hass, self._webhook_id, allow_ip=False, prefer_external=True
+            )
+        except NoURLAvailableError:
+            _LOGGER.warning(
+                "Instant acknowledgements need Home Assistant's external URL "
+                "(Settings > System > Network); polling instead"
+            )
+            return
+        webhook.async_register(
+            self._hass,
+            DOMAIN,
+            "Pushover Plus acknowledgements",
+            self._webhook_id,
+            self._async_handle_webhook,
+            allowed_methods=["POST"],
+        )
+        self.callback_url = url
+
+    async def _async_handle_webhook(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Take Pushover's acknowledgement of a receipt this entry sent."""
+        form = await request.post()
+        receipt = str(form.get("receipt", ""))
+        tracked = self._receipts.get(receipt)
+        if tracked is None:
+            # Not ours (or already settled): say nothing more than "ok".
+            return web.Response(status=200)
+        if str(form.get("acknowledged", "")) == "1":
+            acknowledged_at = _from_unix(form.get("acknowledged_at"))
+            self._async_settle(
+                tracked,
+                ReceiptStatus(
+                    acknowledged=True,
+                    acknowledged_at=acknowledged_at,
+                    acknowledged_by=str(form.get("acknowledged_by", "")) or None,
+                    acknowledged_by_device=str(form.get("acknowledged_by_device", ""))
+                    or None,
+                    last_delivered_at=None,
+                    expired=False,
+                    expires_at=None,
+                    called_back=True,
+                    called_back_at=dt_util.utcnow(),
+                ),
+            )
+            self._async_save()
+            self._async_schedule()
+        return web.Response(status=200)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_unix(value: object) -> datetime | None:
+    try:
+        return dt_util.utc_from_timestamp(int(str(value)))
+    except ValueError:
+        return None

@@ -1,0 +1,87 @@
+"""Quota sensors of Pushover Plus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import Quota
+from .const import MAIN_RECIPIENT
+from .coordinator import QuotaCoordinator
+from .data import PushoverPlusConfigEntry
+from .entity import recipient_device_info
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotaSensorDescription(SensorEntityDescription):
+    """A figure of the application's monthly quota."""
+
+    value: Callable[[Quota], int | datetime]
+
+
+QUOTA_SENSORS = (
+    QuotaSensorDescription(
+        key="monthly_limit",
+        translation_key="monthly_limit",
+        native_unit_of_measurement="messages",
+        value=lambda quota: quota.limit,
+    ),
+    QuotaSensorDescription(
+        key="messages_remaining",
+        translation_key="messages_remaining",
+        native_unit_of_measurement="messages",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=lambda quota: quota.remaining,
+    ),
+    QuotaSensorDescription(
+        key="quota_reset",
+        translation_key="quota_reset",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value=lambda quota: quota.reset,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the quota sensors to the entry's own device."""
+    async_add_entities(QuotaSensor(entry, description) for description in QUOTA_SENSORS)
+
+
+class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):
+    """One figure of the quota."""
+
+    _attr_has_entity_name = True
+    entity_description: QuotaSensorDescription
+
+    def __init__(
+        self, entry: PushoverPlusConfigEntry, description: QuotaSensorDescription
+    ) -> None:
+        """Show ``description``'s figure of the entry's quota."""
+        super().__init__(entry.runtime_data.quota)
+        self.entity_description = description
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = recipient_device_info(
+            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
+        )
+
+    @property
+    def native_value(self) -> int | datetime:
+        """Return the figure."""
+        return self.entity_description.value(self.coordinator.data)

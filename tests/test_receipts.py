@@ -1,0 +1,550 @@
+"""Emergency alerts end to end: receipts, events, cancel, webhook, blueprint."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+import shutil
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.pushover_plus.const import CONF_ACK_WEBHOOK, DOMAIN
+from custom_components.pushover_plus.receipts import (
+    EVENT_ACKNOWLEDGED,
+    EVENT_EXPIRED,
+    poll_interval,
+)
+from sandbox.seed import DEMO_GROUP, DEMO_USER, OTHER_USER
+from sandbox.server import SandboxServer
+from tests.conftest import demo_entry
+
+ROOT = Path(__file__).resolve().parent.parent
+BY_DEVICE = "{{ wait.trigger.event.data.acknowledged_by_device }}"
+
+
+async def _send_emergency(
+    hass: HomeAssistant, entity_id: str = "notify.pushover", **fields: Any
+) -> str:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "entity_id": entity_id,
+            "message": "Smoke in the kitchen",
+            "title": "Smoke",
+            "priority": 2,
+            "retry": 30,
+            "expire": 600,
+            **fields,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    receipt = response[entity_id]["messages"][0]["receipt"]  # type: ignore[index]
+    assert isinstance(receipt, str)
+    return receipt
+
+
+async def _tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+def test_polls_back_off_as_an_alert_ages() -> None:
+    assert poll_interval(timedelta(seconds=10)) == timedelta(seconds=5)
+    assert poll_interval(timedelta(minutes=5)) == timedelta(seconds=15)
+    assert poll_interval(timedelta(minutes=30)) == timedelta(seconds=30)
+    assert poll_interval(timedelta(hours=2)) == timedelta(seconds=60)
+
+
+async def test_acknowledgement_fires_an_event(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await _send_emergency(hass, tags=["kitchen", "smoke"])
+    assert receipt in loaded_entry.runtime_data.receipts.receipts
+
+    # Nothing yet: polls go out every 5 s and find it unacknowledged.
+    await _tick(hass, freezer, 6)
+    assert events == []
+    polls = [r for r in pushover_sandbox.state.requests if "receipts/" in r.path]
+    assert len(polls) == 1
+
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER, device="phone")
+    await _tick(hass, freezer, 6)
+    [event] = events
+    assert event.data == {
+        "entry_id": loaded_entry.entry_id,
+        "receipt": receipt,
+        "tags": ["kitchen", "smoke"],
+        "title": "Smoke",
+        "recipients": ["Pushover"],
+        "acknowledged_by": "Pushover",
+        "acknowledged_by_device": "phone",
+        "acknowledged_at": event.data["acknowledged_at"],
+    }
+    assert event.data["acknowledged_at"]
+    assert receipt not in loaded_entry.runtime_data.receipts.receipts
+
+    state = hass.states.get("event.pushover_emergency_alerts")
+    assert state is not None
+    assert state.attributes["event_type"] == "acknowledged"
+    assert state.attributes["receipt"] == receipt
+
+    # Settled receipts are not polled again.
+    await _tick(hass, freezer, 60)
+    polls = [r for r in pushover_sandbox.state.requests if "receipts/" in r.path]
+    assert len(polls) == 2
+
+
+async def test_expiry_fires_an_event(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    events = async_capture_events(hass, EVENT_EXPIRED)
+    receipt = await _send_emergency(hass)
+    pushover_sandbox.controls.expire(receipt)
+    await _tick(hass, freezer, 6)
+    [event] = events
+    assert event.data["receipt"] == receipt
+    assert event.data["expired_at"]
+    state = hass.states.get("event.pushover_emergency_alerts")
+    assert state is not None
+    assert state.attributes["event_type"] == "expired"
+
+
+async def test_receipts_survive_a_reload(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await _send_emergency(hass)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.receipts.{loaded_entry.entry_id}"]["data"]
+    assert [item["receipt"] for item in stored["receipts"]] == [receipt]
+    assert DEMO_USER not in str(stored)
+
+    await pushover_sandbox.controls.acknowledge(
+        receipt, user=DEMO_USER, device="tablet"
+    )
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await _tick(hass, freezer, 6)
+    [event] = events
+    assert event.data["acknowledged_by_device"] == "tablet"
+
+
+async def test_polling_survives_failures_and_gives_up_on_unknown_receipts(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tracker = loaded_entry.runtime_data.receipts
+    receipt = await _send_emergency(hass)
+    pushover_sandbox.controls.add_fault("500", count=1, path="receipts/")
+    await _tick(hass, freezer, 6)
+    assert receipt in tracker.receipts
+
+    # Pushover forgets receipts after a week; here it forgets it at once.
+    pushover_sandbox.state.receipts.clear()
+    await _tick(hass, freezer, 6)
+    assert receipt not in tracker.receipts
+    assert "no longer following it" in caplog.text
+
+
+async def test_an_unanswered_receipt_is_given_up_after_it_expired(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tracker = loaded_entry.runtime_data.receipts
+    receipt = await _send_emergency(hass)
+    pushover_sandbox.controls.add_fault("500", count=1000, path="receipts/")
+    for _ in range(70):
+        await _tick(hass, freezer, 120)
+    assert receipt not in tracker.receipts
+    assert "Giving up on the receipt of Smoke" in caplog.text
+
+
+async def test_cancel_by_receipt_and_by_tag(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    tracker = loaded_entry.runtime_data.receipts
+    first = await _send_emergency(hass, tags=["door"])
+    second = await _send_emergency(hass, tags=["door"])
+    third = await _send_emergency(hass, tags=["window"])
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "cancel",
+        {"config_entry_id": loaded_entry.entry_id, "receipt": third},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"canceled": 1}
+    assert pushover_sandbox.controls.receipt(third).cancelled_at is not None
+    assert third not in tracker.receipts
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "cancel",
+        {"config_entry_id": loaded_entry.entry_id, "tag": "door"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {"canceled": 2}
+    assert pushover_sandbox.controls.receipt(first).cancelled_at is not None
+    assert pushover_sandbox.controls.receipt(second).cancelled_at is not None
+    assert tracker.receipts == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({}, "cancel_needs_receipt_or_tag"),
+        ({"receipt": "too short"}, "receipt_invalid"),
+    ],
+)
+async def test_cancel_refuses_bad_calls(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    data: dict[str, str],
+    key: str,
+) -> None:
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel",
+            {"config_entry_id": loaded_entry.entry_id, **data},
+            blocking=True,
+        )
+    assert raised.value.translation_key == key
+
+
+async def test_actions_need_a_loaded_entry(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    for action, data in (
+        ("cancel", {"tag": "door"}),
+        ("get_receipt", {"receipt": "r" * 30}),
+        ("update_glance", {"text": "hi"}),
+    ):
+        with pytest.raises(ServiceValidationError) as raised:
+            await hass.services.async_call(
+                DOMAIN,
+                action,
+                {"config_entry_id": loaded_entry.entry_id, **data},
+                blocking=True,
+                return_response=action == "get_receipt",
+            )
+        assert raised.value.translation_key == "entry_not_loaded"
+
+
+async def test_get_receipt(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    receipt = await _send_emergency(hass)
+    status = await hass.services.async_call(
+        DOMAIN,
+        "get_receipt",
+        {"config_entry_id": loaded_entry.entry_id, "receipt": receipt},
+        blocking=True,
+        return_response=True,
+    )
+    assert status is not None
+    assert status["acknowledged"] is False
+    assert status["acknowledged_by"] is None
+    assert status["expired"] is False
+    assert status["expires_at"]
+
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER, device="phone")
+    status = await hass.services.async_call(
+        DOMAIN,
+        "get_receipt",
+        {"config_entry_id": loaded_entry.entry_id, "receipt": receipt},
+        blocking=True,
+        return_response=True,
+    )
+    assert status is not None
+    assert status["acknowledged"] is True
+    assert status["acknowledged_by"] == "Pushover"
+    assert status["acknowledged_by_device"] == "phone"
+    assert DEMO_USER not in str(status)
+
+
+@pytest.mark.parametrize("action", ["get_receipt", "cancel"])
+async def test_receipt_actions_explain_api_failures(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    action: str,
+) -> None:
+    from homeassistant.exceptions import HomeAssistantError  # noqa: PLC0415
+
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"config_entry_id": loaded_entry.entry_id, "receipt": "r" * 30},
+            blocking=True,
+            return_response=action == "get_receipt",
+        )
+    assert raised.value.translation_key == "request_refused"
+
+
+async def test_update_glance(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "update_glance",
+        {
+            "config_entry_id": loaded_entry.entry_id,
+            "device": "phone",
+            "title": "House",
+            "text": "All doors locked",
+            "subtext": "Alarm armed",
+            "count": 3,
+            "percent": 75,
+        },
+        blocking=True,
+    )
+    [glance] = pushover_sandbox.state.glances
+    assert glance.fields["text"] == "All doors locked"
+    assert glance.fields["percent"] == "75"
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_glance",
+            {"config_entry_id": loaded_entry.entry_id, "percent": 150},
+            blocking=True,
+        )
+    assert raised.value.translation_key == "percent_out_of_range"
+
+    pushover_sandbox.controls.add_fault("500", count=1)
+    from homeassistant.exceptions import HomeAssistantError  # noqa: PLC0415
+
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_glance",
+            {"config_entry_id": loaded_entry.entry_id, "text": "hi"},
+            blocking=True,
+        )
+    assert failed.value.translation_key == "send_failed_retryable"
+
+
+async def test_webhook_acknowledges_at_once(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushover_sandbox: SandboxServer,
+) -> None:
+    await hass.config.async_update(external_url="https://home.example.com")
+    assert await async_setup_component(hass, "http", {})
+    entry = demo_entry(pushover_sandbox, options={CONF_ACK_WEBHOOK: True})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+
+    receipt = await _send_emergency(hass)
+    [record] = pushover_sandbox.state.messages
+    callback = record.fields["callback"]
+    assert callback.startswith("https://home.example.com/api/webhook/")
+    path = callback.removeprefix("https://home.example.com")
+
+    client = await hass_client_no_auth()
+    # A receipt this entry did not send is ignored.
+    response = await client.post(path, data={"receipt": "x" * 30, "acknowledged": "1"})
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert events == []
+
+    response = await client.post(
+        path,
+        data={
+            "receipt": receipt,
+            "acknowledged": "1",
+            "acknowledged_at": "1795514400",
+            "acknowledged_by": DEMO_USER,
+            "acknowledged_by_device": "desktop",
+        },
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    [event] = events
+    assert event.data["acknowledged_by"] == "Pushover"
+    assert event.data["acknowledged_by_device"] == "desktop"
+    assert event.data["acknowledged_at"] == "2026-11-24T10:00:00+00:00"
+
+    # A report without a usable time still counts.
+    third = await _send_emergency(hass)
+    response = await client.post(path, data={"receipt": third, "acknowledged": "1"})
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert events[-1].data["acknowledged_at"] is None
+
+    # An unacknowledged report changes nothing.
+    second = await _send_emergency(hass)
+    response = await client.post(path, data={"receipt": second, "acknowledged": "0"})
+    assert response.status == 200
+    assert second in entry.runtime_data.receipts.receipts
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    response = await client.post(path, data={"receipt": second, "acknowledged": "1"})
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert len(events) == 2
+
+
+async def test_webhook_needs_an_external_url(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = demo_entry(pushover_sandbox, options={CONF_ACK_WEBHOOK: True})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _send_emergency(hass)
+    [record] = pushover_sandbox.state.messages
+    assert "callback" not in record.fields
+    assert "external URL" in caplog.text
+
+
+async def test_blueprint_runs_the_acknowledged_branch(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    target = tmp_path / "blueprints" / "automation" / "pushover_plus"
+    target.mkdir(parents=True)
+    shutil.copy(
+        ROOT / "blueprints/automation/pushover_plus/emergency_alert.yaml", target
+    )
+    acknowledged = async_capture_events(hass, "test_acknowledged")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "use_blueprint": {
+                    "path": "pushover_plus/emergency_alert.yaml",
+                    "input": {
+                        "alert_trigger": [
+                            {"trigger": "event", "event_type": "smoke_detected"}
+                        ],
+                        "notify_entity": "notify.pushover_phone",
+                        "message": "Smoke!",
+                        "on_acknowledged": [
+                            {
+                                "event": "test_acknowledged",
+                                "event_data": {"by": BY_DEVICE},
+                            }
+                        ],
+                        "on_expired": [{"event": "test_expired"}],
+                    },
+                }
+            }
+        },
+    )
+    hass.bus.async_fire("smoke_detected")
+    # The automation now waits for the receipt's fate: wait until the receipt
+    # is followed (time stands still here, so yield instead of sleeping).
+    tracker = loaded_entry.runtime_data.receipts
+    for _ in range(10_000):
+        if tracker.receipts:
+            break
+        await asyncio.sleep(0)
+    [record] = pushover_sandbox.state.messages
+    assert record.fields["priority"] == "2"
+    assert record.fields["device"] == "phone"
+    assert record.receipt is not None
+
+    await pushover_sandbox.controls.acknowledge(
+        record.receipt, user=DEMO_USER, device="phone"
+    )
+    await _tick(hass, freezer, 6)
+    [event] = acknowledged
+    assert event.data == {"by": "phone"}
+
+
+async def test_each_receipt_is_polled_on_its_own_schedule(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await _send_emergency(hass)
+    await _tick(hass, freezer, 3)
+    await _send_emergency(hass)
+    await _tick(hass, freezer, 3)
+    # Only the first was due.
+    polls = [r for r in pushover_sandbox.state.requests if "receipts/" in r.path]
+    assert len(polls) == 1
+
+
+async def test_acknowledged_by_someone_else_in_a_group(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = demo_entry(pushover_sandbox, user_key=DEMO_GROUP)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await _send_emergency(hass)
+    await pushover_sandbox.controls.acknowledge(
+        receipt, user=OTHER_USER, device="pixel"
+    )
+    await _tick(hass, freezer, 6)
+    [event] = events
+    # A member's key is never put on the bus.
+    assert event.data["acknowledged_by"] == "unknown"
+    assert event.data["recipients"] == ["Pushover"]
+
+
+async def test_get_receipt_refuses_a_malformed_receipt(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as raised:
+        await hass.services.async_call(
+            DOMAIN,
+            "get_receipt",
+            {"config_entry_id": loaded_entry.entry_id, "receipt": "short"},
+            blocking=True,
+            return_response=True,
+        )
+    assert raised.value.translation_key == "receipt_invalid"
