@@ -1,0 +1,134 @@
+"""The goals of issue 8, judged on this integration's figures.
+
+Medians are compared for times and CPU; the worst repetition for the limits
+that must never be crossed (connections, stalls, memory).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .params import Params
+from .results import Figure, Figures
+from .scenarios import ATTACHMENT, BURST, CPU, LATENCY, OURS, SETUP
+
+LATENCY_SPEEDUP = 2.5
+LATENCY_OVER_FLOOR = 1.2
+CPU_OF_BUILTIN = 0.8
+CPU_OVER_FLOOR = 1.5
+BURST_SLACK = 1.2
+MAX_STALL_MS = 5.0
+MAX_MEMORY_FACTOR = 1.5
+
+
+def _pair(
+    figures: Figures, scenario: str, metric: str, sender: str
+) -> tuple[Figure, Figure, Figure] | None:
+    ours = figures.find(scenario, metric, sender)
+    builtin = figures.find(scenario, metric, "builtin")
+    floor = figures.find(scenario, metric, "floor")
+    if ours is None or builtin is None or floor is None:
+        return None
+    return ours, builtin, floor
+
+
+def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
+    """Fill in the goal text and verdict of this integration's figures."""
+    for sender in OURS:
+        if trio := _pair(figures, LATENCY, "time per message", sender):
+            ours, builtin, floor = trio
+            speedup = builtin.median / ours.median
+            over = ours.median / floor.median
+            ours.goal = (
+                f"built-in/ours {speedup:.2f} (>= {LATENCY_SPEEDUP}), "
+                f"ours/floor {over:.2f} (<= {LATENCY_OVER_FLOOR})"
+            )
+            ours.met = speedup >= LATENCY_SPEEDUP and over <= LATENCY_OVER_FLOOR
+
+        if trio := _pair(figures, CPU, "CPU time per message", sender):
+            ours, builtin, floor = trio
+            of_builtin = ours.median / builtin.median
+            over = ours.median / floor.median
+            ours.goal = (
+                f"ours/built-in {of_builtin:.2f} (<= {CPU_OF_BUILTIN}), "
+                f"ours/floor {over:.2f} (<= {CPU_OVER_FLOOR})"
+            )
+            ours.met = of_builtin <= CPU_OF_BUILTIN and over <= CPU_OVER_FLOOR
+
+        if figure := figures.find(BURST, "total time", sender):
+            ideal = context["burst_ideal_ms"]
+            allowed = BURST_SLACK * ideal
+            figure.goal = f"<= {allowed:,.0f} ({BURST_SLACK} x ideal {ideal:,.0f})"
+            figure.met = figure.median <= allowed
+        if figure := figures.find(BURST, "peak connections", sender):
+            figure.goal = f"never > {params.max_connections} (worst run)"
+            figure.met = figure.high <= params.max_connections
+
+        if figure := figures.find(ATTACHMENT, "longest loop stall", sender):
+            figure.goal = f"<= {MAX_STALL_MS:g} ms (worst run)"
+            figure.met = figure.high <= MAX_STALL_MS
+        if figure := figures.find(ATTACHMENT, "peak memory growth", sender):
+            figure.goal = f"< {MAX_MEMORY_FACTOR} x file (worst run)"
+            figure.met = figure.high < MAX_MEMORY_FACTOR
+
+    ours_setup = figures.find(SETUP, "setup time", "ours")
+    builtin_setup = figures.find(SETUP, "setup time", "builtin")
+    if ours_setup is not None and builtin_setup is not None:
+        runs = ours_setup.details.get("arrivals_ms", [])
+        calls = max((len(arrivals) for arrivals in runs), default=0)
+        best = math.ceil(calls / params.max_connections)
+        worst = max((_rounds(arrivals, params.rtt) for arrivals in runs), default=0)
+        ideal = (best + 2) * params.rtt * 1000
+        ratio = ours_setup.median / builtin_setup.median
+        ours_setup.goal = (
+            f"ours/built-in {ratio:.2f} (report); {calls} calls in {worst} "
+            f"round(s), best {best} at {params.max_connections} at once "
+            f"(ideal {ideal:,.0f})"
+        )
+        ours_setup.met = worst <= best
+
+
+def _rounds(arrivals_ms: list[float], rtt: float) -> int:
+    """Count the round trips the requests of a setup came in.
+
+    Requests sent together reach the sandbox within a fraction of a round trip
+    of each other; a request sent after another's reply, a round trip later.
+    """
+    rounds = 0
+    start = -math.inf
+    for arrival in sorted(arrivals_ms):
+        if arrival - start > rtt * 1000 / 2:
+            rounds += 1
+            start = arrival
+    return rounds
+
+
+def short_goals(
+    figures: Figures, params: Params, context: dict[str, Any]
+) -> dict[tuple[str, str], str]:
+    """Return the goal of each (scenario, metric) in a few words."""
+    goals = {
+        (LATENCY, "time per message"): (
+            f">= {LATENCY_SPEEDUP}x faster than built-in, "
+            f"<= {LATENCY_OVER_FLOOR}x floor"
+        ),
+        (CPU, "CPU time per message"): (
+            f"<= {CPU_OF_BUILTIN}x built-in, <= {CPU_OVER_FLOOR}x floor"
+        ),
+        (BURST, "peak connections"): f"never > {params.max_connections}",
+        (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
+        (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",
+    }
+    if "burst_ideal_ms" in context:
+        allowed = BURST_SLACK * context["burst_ideal_ms"]
+        goals[BURST, "total time"] = f"<= {allowed:,.0f} ms ({BURST_SLACK}x ideal)"
+    if ours_setup := figures.find(SETUP, "setup time", "ours"):
+        runs = ours_setup.details.get("arrivals_ms", [])
+        calls = max((len(arrivals) for arrivals in runs), default=0)
+        best = math.ceil(calls / params.max_connections)
+        goals[SETUP, "setup time"] = (
+            f"report; its {calls} calls concurrent ({best} round(s) at "
+            f"{params.max_connections} at once)"
+        )
+    return goals
