@@ -484,10 +484,11 @@ async def test_blueprint_runs_the_acknowledged_branch(
     # The automation now waits for the receipt's fate: wait until the receipt
     # is followed (time stands still here, so yield instead of sleeping).
     tracker = loaded_entry.runtime_data.receipts
-    for _ in range(10_000):
+    for _ in range(200_000):
         if tracker.receipts:
             break
         await asyncio.sleep(0)
+    assert tracker.receipts, "the automation's message never got its receipt"
     [record] = pushover_sandbox.state.messages
     assert record.fields["priority"] == "2"
     assert record.fields["device"] == "phone"

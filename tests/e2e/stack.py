@@ -1,0 +1,354 @@
+"""The processes of an end-to-end test: the Pushover sandbox and Home Assistant.
+
+Both run as subprocesses of the test, from this repository's environment, on
+loopback ports, with their output in the test's artifact folder. Home Assistant
+gets a throwaway configuration folder, finds the integration through PYTHONPATH
+(as scripts/develop does) and is onboarded through its HTTP API. Neither process
+is measured by coverage: the e2e suite does not count towards the integration's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+import contextlib
+from dataclasses import dataclass
+import json
+import os
+from pathlib import Path
+import re
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from homeassistant.components.http.config import (
+    HTTP_CONFIG_CREATED_AT,
+    HTTP_CONFIG_ERROR,
+    HTTP_CONFIG_ERROR_MESSAGE,
+    HTTP_STORAGE_SCHEMA,
+    KEY_PENDING,
+    KEY_STABLE,
+    KEY_YAML_MIGRATION_DONE,
+    STORAGE_KEY as HTTP_STORAGE_KEY,
+    STORAGE_MINOR_VERSION as HTTP_STORAGE_MINOR_VERSION,
+    STORAGE_VERSION as HTTP_STORAGE_VERSION,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+LOOPBACK = "127.0.0.1"
+START_TIMEOUT = 90.0
+STOP_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 30.0
+POLL_INTERVAL = 0.2
+
+OWNER_NAME = "Owner"
+OWNER_USERNAME = "owner"
+OWNER_PASSWORD = "e2e-owner-password"
+
+# Only what the tests use, so that Home Assistant starts in a few seconds.
+CONFIGURATION_YAML = """\
+homeassistant:
+  name: Pushover Plus e2e
+  unit_system: metric
+  time_zone: UTC
+  country: NL
+  latitude: 52.37
+  longitude: 4.89
+  elevation: 0
+frontend:
+config:
+api:
+logger:
+  default: warning
+  logs:
+    custom_components.pushover_plus: debug
+"""
+
+BANNER_API_URL = re.compile(r"API URL:\s+(\S+)")
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start or answer as expected."""
+
+
+def free_port() -> int:
+    """Return a loopback TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def child_environment() -> dict[str, str]:
+    """Return the subprocesses' environment: the repository importable, no coverage.
+
+    coverage and pytest-cov measure subprocesses only through these variables;
+    dropping them keeps the subprocess Home Assistant out of the coverage data.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("COVERAGE_", "COV_CORE_"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def request_json(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    json_body: Mapping[str, Any] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> Any:
+    """Send one HTTP request and return its JSON answer (None when empty)."""
+    headers: dict[str, str] = {}
+    data: bytes | None = None
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if json_body is not None:
+        headers["Content-Type"] = "application/json"
+        data = json.dumps(json_body).encode()
+    elif form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        data = urllib.parse.urlencode(form).encode()
+    if not url.startswith(f"http://{LOOPBACK}:"):
+        raise ValueError(f"the e2e tests only talk to loopback, not {url}")
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback http only, checked above
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
+            body = response.read()
+    except urllib.error.HTTPError as err:
+        raise StackError(
+            f"{method} {url} answered {err.code}: {err.read().decode(errors='replace')}"
+        ) from err
+    return json.loads(body) if body else None
+
+
+def wait_for[T](
+    what: str,
+    probe: Callable[[], T | None],
+    process: subprocess.Popen[bytes],
+    log_file: Path,
+) -> T:
+    """Call probe until it returns something; fail if the process dies first."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(
+                f"{what}: the process exited with {process.returncode}; see {log_file}"
+            )
+        with contextlib.suppress(OSError, StackError):
+            if (found := probe()) is not None:
+                return found
+        time.sleep(POLL_INTERVAL)
+    raise StackError(
+        f"{what}: still not there after {START_TIMEOUT:.0f} s; see {log_file}"
+    )
+
+
+@contextlib.contextmanager
+def running(args: list[str], log_file: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a subprocess with its output in log_file; stop it (and wait) at exit."""
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            args, cwd=ROOT, env=child_environment(), stdout=log, stderr=log
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The sandbox as a subprocess: its URLs and what it received."""
+
+    base_url: str
+
+    @property
+    def api_url(self) -> str:
+        """Return the URL to enter as the integration's API URL."""
+        return self.base_url + "1/"
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Return the messages received so far, oldest first."""
+        answer = request_json("GET", self.base_url + "_sandbox/messages")
+        messages: list[dict[str, Any]] = answer["messages"]
+        return messages
+
+
+def _banner_api_url(log_file: Path) -> str | None:
+    match = BANNER_API_URL.search(log_file.read_text(errors="replace"))
+    return match.group(1) if match else None
+
+
+@contextlib.contextmanager
+def start_sandbox(folder: Path) -> Iterator[Sandbox]:
+    """Run ``python -m sandbox`` on a free port with the demo seed."""
+    log_file = folder / "sandbox.log"
+    args = [sys.executable, "-m", "sandbox", "--host", LOOPBACK, "--port", "0"]
+    with running(args, log_file) as process:
+        api_url = wait_for(
+            "the sandbox's banner",
+            lambda: _banner_api_url(log_file),
+            process,
+            log_file,
+        )
+        yield Sandbox(base_url=api_url.removesuffix("1/"))
+
+
+@dataclass
+class HomeAssistant:
+    """A Home Assistant subprocess and its owner's access token."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_file: Path
+    token: str = ""
+
+    @property
+    def client_id(self) -> str:
+        """Return the client ID the frontend uses (the instance's own URL)."""
+        return self.url + "/"
+
+    def api(
+        self, method: str, path: str, json_body: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Call the REST API as the owner."""
+        return request_json(
+            method, self.url + path, token=self.token, json_body=json_body
+        )
+
+    def logged_errors(self, logger: str) -> list[str]:
+        """Return the ERROR lines that a logger (or its children) wrote so far."""
+        return [
+            line
+            for line in self.log_file.read_text(errors="replace").splitlines()
+            if " ERROR " in line and f"[{logger}" in line
+        ]
+
+    def onboard(self) -> None:
+        """Create the owner and finish every onboarding step, as the wizard does."""
+        user = request_json(
+            "POST",
+            self.url + "/api/onboarding/users",
+            json_body={
+                "name": OWNER_NAME,
+                "username": OWNER_USERNAME,
+                "password": OWNER_PASSWORD,
+                "client_id": self.client_id,
+                "language": "en",
+            },
+        )
+        tokens = request_json(
+            "POST",
+            self.url + "/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": user["auth_code"],
+                "client_id": self.client_id,
+            },
+        )
+        self.token = tokens["access_token"]
+        self.api("POST", "/api/onboarding/core_config", {})
+        self.api("POST", "/api/onboarding/analytics", {})
+        self.api(
+            "POST",
+            "/api/onboarding/integration",
+            {
+                "client_id": self.client_id,
+                "redirect_uri": self.client_id + "?auth_callback=1",
+            },
+        )
+        steps = request_json("GET", self.url + "/api/onboarding")
+        if not all(step["done"] for step in steps):
+            raise StackError(f"onboarding is not finished: {steps}")
+
+    def wait_until_running(self) -> None:
+        """Wait until Home Assistant has finished starting."""
+        wait_for(
+            "Home Assistant running",
+            lambda: (
+                True if self.api("GET", "/api/config")["state"] == "RUNNING" else None
+            ),
+            self.process,
+            self.log_file,
+        )
+
+
+def write_configuration(config_dir: Path, port: int) -> None:
+    """Write configuration.yaml and the HTTP settings for a fresh instance.
+
+    Home Assistant keeps its HTTP settings in storage and asks in the UI to
+    confirm any that come from YAML, so the port is stored as already confirmed.
+    """
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML)
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    stable = {
+        **HTTP_STORAGE_SCHEMA({"server_host": [LOOPBACK], "server_port": port}),
+        HTTP_CONFIG_CREATED_AT: "2026-01-01T00:00:00+00:00",
+        HTTP_CONFIG_ERROR: None,
+        HTTP_CONFIG_ERROR_MESSAGE: None,
+    }
+    (storage / HTTP_STORAGE_KEY).write_text(
+        json.dumps(
+            {
+                "version": HTTP_STORAGE_VERSION,
+                "minor_version": HTTP_STORAGE_MINOR_VERSION,
+                "key": HTTP_STORAGE_KEY,
+                "data": {
+                    KEY_STABLE: stable,
+                    KEY_PENDING: None,
+                    KEY_YAML_MIGRATION_DONE: True,
+                },
+            }
+        )
+    )
+
+
+@contextlib.contextmanager
+def start_home_assistant(folder: Path, config_dir: Path) -> Iterator[HomeAssistant]:
+    """Run ``hass`` on a free port with a fresh configuration, then onboard it.
+
+    ``--skip-pip``: the test never installs anything into the environment.
+    """
+    port = free_port()
+    write_configuration(config_dir, port)
+    args = [
+        sys.executable,
+        "-m",
+        "homeassistant",
+        "--config",
+        str(config_dir),
+        "--skip-pip",
+    ]
+    log_file = folder / "home-assistant.log"
+    with running(args, log_file) as process:
+        home_assistant = HomeAssistant(
+            url=f"http://{LOOPBACK}:{port}", process=process, log_file=log_file
+        )
+        wait_for(
+            "Home Assistant's HTTP server",
+            lambda: request_json("GET", home_assistant.url + "/api/onboarding"),
+            process,
+            log_file,
+        )
+        home_assistant.onboard()
+        home_assistant.wait_until_running()
+        yield home_assistant
