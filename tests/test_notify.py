@@ -63,6 +63,7 @@ async def test_entities_per_recipient_and_device(
         "notify.pushover_phone",
         "notify.pushover_tablet",
         "sensor.pushover_messages_remaining",
+        "sensor.pushover_messages_waiting",
         "sensor.pushover_monthly_message_limit",
         "sensor.pushover_quota_reset",
     ]
@@ -158,7 +159,8 @@ async def test_send_message_action_with_every_field(
     assert record.receipt is not None
     assert response == {
         "notify.pushover": {
-            "messages": [{"request": record.request_id, "receipt": record.receipt}]
+            "status": "sent",
+            "messages": [{"request": record.request_id, "receipt": record.receipt}],
         }
     }
     state = hass.states.get("notify.pushover")
@@ -400,10 +402,12 @@ async def test_invalid_token_at_send_time_starts_reauth(
 async def test_failures_at_send_time_are_explained(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,
-    loaded_entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
     fault: str,
     key: str,
 ) -> None:
+    """With the outbox switched off, every failure reaches the caller."""
+    await _entry_with_options(hass, config_entry, outbox=False)
     pushover_sandbox.controls.add_fault(fault, count=1)
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(

@@ -19,6 +19,7 @@ from custom_components.pushover_plus.coordinator import QUOTA_REFRESH, QUOTA_SHO
 from sandbox.seed import DEMO_TOKEN
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
+from tests.outbox_helpers import advance
 
 REMAINING = "sensor.pushover_messages_remaining"
 LIMIT = "sensor.pushover_monthly_message_limit"
@@ -126,3 +127,21 @@ async def test_low_quota_raises_a_repair_until_the_reset(
     pushover_sandbox.controls.reset_quota(DEMO_TOKEN)
     await _refresh(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_outbox_sensor_counts_waiting_messages(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    waiting = "sensor.pushover_messages_waiting"
+    assert _state(hass, waiting) == "0"
+    pushover_sandbox.controls.add_fault("503_html", count=1)
+    await _send(hass)
+    assert _state(hass, waiting) == "1"
+    assert pushover_sandbox.state.messages == []
+
+    await advance(hass, freezer, 6)  # the first retry comes after 5 s
+    assert _state(hass, waiting) == "0"
+    assert len(pushover_sandbox.state.messages) == 1

@@ -50,6 +50,7 @@ from .data import (
 )
 from .entity import recipient_device_info
 from .notify import PushoverLegacyNotifyService
+from .outbox import Outbox, async_remove_outbox
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
@@ -57,6 +58,9 @@ from .services import async_setup_services
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+#: Seconds a request to Pushover may take, uploads included (tests shorten it).
+REQUEST_TIMEOUT: float = 60.0
 
 
 PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
@@ -81,6 +85,7 @@ async def async_setup_entry(
             async_get_clientsession(hass),
             entry.data[CONF_API_KEY],
             base_url=entry.options.get(CONF_API_URL, DEFAULT_API_URL),
+            timeout=REQUEST_TIMEOUT,
         )
     except MessageValidationError as err:
         raise ConfigEntryAuthFailed(
@@ -138,10 +143,12 @@ async def async_setup_entry(
         recipients={recipient.recipient_id: recipient for recipient in recipients},
         sender=Sender(hass, entry),
         legacy_service=PushoverLegacyNotifyService(entry),
+        outbox=Outbox(hass, entry),
         receipts=ReceiptTracker(hass, entry),
         quota=QuotaCoordinator(hass, entry, limits),
     )
     await runtime.receipts.async_start()
+    await runtime.outbox.async_load()
     for listener in (runtime.receipts, runtime.quota):
         entry.async_on_unload(
             runtime.sender.async_add_sent_listener(listener.async_message_sent)
@@ -256,4 +263,12 @@ async def async_unload_entry(
     """Unload the platforms and remove the legacy notify action."""
     await entry.runtime_data.legacy_service.async_unregister_services()
     await entry.runtime_data.receipts.async_stop()
+    await entry.runtime_data.outbox.async_stop()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> None:
+    """Delete the outbox of a removed entry."""
+    await async_remove_outbox(hass, entry.entry_id)

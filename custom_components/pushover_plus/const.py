@@ -49,6 +49,8 @@ CONF_API_URL: Final = "api_url"
 CONF_ATTACHMENT_HOSTS: Final = "attachment_hosts"
 
 DEFAULT_OUTBOX_MAX_AGE_HOURS: Final = 24
+#: Fired when the outbox gives up on a message.
+EVENT_DELIVERY_FAILED: Final = f"{DOMAIN}_delivery_failed"
 DEFAULT_QUOTA_WARNING: Final = 500
 
 #: Pushover's own sounds, offered while the account's list cannot be fetched.

@@ -13,6 +13,7 @@ from .api import PushoverClient
 if TYPE_CHECKING:
     from .coordinator import QuotaCoordinator
     from .notify import PushoverLegacyNotifyService
+    from .outbox import Outbox
     from .receipts import ReceiptTracker
     from .sending import Sender
 from .const import (
@@ -79,6 +80,8 @@ class PushoverPlusData:
     sender: Sender
     #: The legacy notify.<name> action.
     legacy_service: PushoverLegacyNotifyService
+    #: Messages waiting to be sent again.
+    outbox: Outbox
     receipts: ReceiptTracker
     quota: QuotaCoordinator
 

@@ -21,6 +21,7 @@ from .api import (
     MAX_MESSAGE_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USERS,
+    Attachment,
     Message,
     MessageResult,
     MessageValidationError,
@@ -334,11 +335,20 @@ def prepare(
 type SentListener = Callable[[Outgoing, Sequence[str], MessageResult], None]
 
 
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What became of a message: the parts Pushover accepted, and the rest."""
+
+    results: list[MessageResult]
+    #: What the outbox says when (the rest of) the message waits there.
+    queued: dict[str, Any] | None = None
+
+
 @dataclass
 class _Batch:
     outgoing: Outgoing
-    users: list[str] = field(default_factory=list)
-    waiters: list[asyncio.Future[list[MessageResult]]] = field(default_factory=list)
+    recipients: list[Recipient] = field(default_factory=list)
+    waiters: list[asyncio.Future[SendOutcome]] = field(default_factory=list)
 
 
 class Sender:
@@ -347,6 +357,8 @@ class Sender:
     Identical messages for several recipients, made by one action call in the
     same turn of the event loop and naming no device, go out as one request
     with the keys comma-separated (as Pushover recommends), up to 50 a request.
+    A message that fails for a passing reason, or that would overtake queued
+    ones, goes to the entry's outbox.
     """
 
     def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
@@ -364,21 +376,21 @@ class Sender:
 
     async def async_send(
         self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
-    ) -> list[MessageResult]:
+    ) -> SendOutcome:
         """Send to one recipient; wait for the request that carries it."""
         key = (batch_key if batch_key is not None else object(), outgoing)
         batch = self._pending.get(key)
         if (
             batch is None
             or outgoing.devices
-            or len(batch.users) >= MAX_USERS
-            or recipient.user_key in batch.users
+            or len(batch.recipients) >= MAX_USERS
+            or any(joined.user_key == recipient.user_key for joined in batch.recipients)
         ):
             batch = _Batch(outgoing)
             self._pending[key] = batch
             self._hass.loop.call_soon(self._flush, key, batch)
-        batch.users.append(recipient.user_key)
-        waiter: asyncio.Future[list[MessageResult]] = self._hass.loop.create_future()
+        batch.recipients.append(recipient)
+        waiter: asyncio.Future[SendOutcome] = self._hass.loop.create_future()
         batch.waiters.append(waiter)
         return await waiter
 
@@ -393,43 +405,73 @@ class Sender:
 
     async def _async_deliver(self, batch: _Batch) -> None:
         error: Exception | None = None
-        results: list[MessageResult] = []
+        outcome = SendOutcome([])
         try:
-            results = await self._async_request(batch.outgoing, batch.users)
+            outcome = await self._async_request(batch.outgoing, batch.recipients)
         except Exception as err:  # noqa: BLE001 - handed to every caller
             error = err
         for waiter in batch.waiters:
             if waiter.done():  # its caller stopped waiting
                 continue
             if error is None:
-                waiter.set_result(results)
+                waiter.set_result(outcome)
             else:
                 waiter.set_exception(error)
 
+    async def async_send_part(
+        self,
+        outgoing: Outgoing,
+        users: Sequence[str],
+        part: str,
+        attachment: Attachment | None,
+    ) -> MessageResult:
+        """Send one part to ``users``; tell the sent listeners once it is accepted.
+
+        Raises the client's :class:`PushoverError` as it is.
+        """
+        message = outgoing.message(users, part)
+        if attachment is not None:
+            message = replace(message, attachment=attachment)
+        result = await self._entry.runtime_data.client.send_message(message)
+        for listener in self._sent_listeners:
+            listener(outgoing, users, result)
+        return result
+
     async def _async_request(
-        self, outgoing: Outgoing, users: Sequence[str]
-    ) -> list[MessageResult]:
-        client = self._entry.runtime_data.client
+        self, outgoing: Outgoing, recipients: Sequence[Recipient]
+    ) -> SendOutcome:
         attachment = None
         if outgoing.attachment:
+            # Resolved now even when the message has to wait: a camera's
+            # snapshot must show the moment of the action.
             attachment = await async_resolve_attachment(
                 self._hass,
                 outgoing.attachment,
                 allowed_hosts=self._entry.options.get(CONF_ATTACHMENT_HOSTS, []),
             )
+        outbox = self._entry.runtime_data.outbox
+        if outbox.waiting_for(recipients):
+            return SendOutcome(
+                [], await outbox.async_enqueue(outgoing, recipients, attachment, None)
+            )
+        users = [recipient.user_key for recipient in recipients]
         results: list[MessageResult] = []
         for index, part in enumerate(outgoing.parts):
-            message = outgoing.message(users, part)
-            if index == 0 and attachment is not None:
-                message = replace(message, attachment=attachment)
+            image = attachment if index == 0 else None
             try:
-                result = await client.send_message(message)
+                results.append(await self.async_send_part(outgoing, users, part, image))
+            except MessageValidationError as err:
+                # The attachment changed or vanished since it was checked.
+                raise invalid_field(
+                    err.code.value, err.field, **err.placeholders
+                ) from err
             except PushoverError as err:
-                raise api_error(self._hass, self._entry, err) from err
-            results.append(result)
-            for listener in self._sent_listeners:
-                listener(outgoing, users, result)
-        return results
+                rest = replace(outgoing, parts=outgoing.parts[index:])
+                queued = await outbox.async_enqueue(rest, recipients, image, err)
+                if queued is None:
+                    raise api_error(self._hass, self._entry, err) from err
+                return SendOutcome(results, queued)
+        return SendOutcome(results)
 
 
 async def async_send(
@@ -441,12 +483,20 @@ async def async_send(
     devices: Sequence[str] = (),
     batch_key: object | None = None,
 ) -> dict[str, Any]:
-    """Prepare and send one action's message; return the response data."""
+    """Prepare and send one action's message; return the response data.
+
+    ``status`` is ``sent``, or ``queued`` when (part of) the message waits in
+    the outbox; ``messages`` lists the parts Pushover accepted.
+    """
     outgoing = prepare(entry, recipient, fields, devices=devices)
-    results = await entry.runtime_data.sender.async_send(outgoing, recipient, batch_key)
-    return {
+    outcome = await entry.runtime_data.sender.async_send(outgoing, recipient, batch_key)
+    response: dict[str, Any] = {
+        "status": "sent" if outcome.queued is None else "queued",
         "messages": [
             {"request": result.request_id, "receipt": result.receipt}
-            for result in results
-        ]
+            for result in outcome.results
+        ],
     }
+    if outcome.queued is not None:
+        response.update(outcome.queued)
+    return response

@@ -1,4 +1,4 @@
-"""Quota sensors of Pushover Plus."""
+"""Quota and outbox sensors of Pushover Plus."""
 
 from __future__ import annotations
 
@@ -60,8 +60,40 @@ async def async_setup_entry(
     entry: PushoverPlusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the quota sensors to the entry's own device."""
-    async_add_entities(QuotaSensor(entry, description) for description in QUOTA_SENSORS)
+    """Add the quota sensors and the outbox length to the entry's own device."""
+    async_add_entities(
+        [
+            *(QuotaSensor(entry, description) for description in QUOTA_SENSORS),
+            OutboxSensor(entry),
+        ]
+    )
+
+
+class OutboxSensor(SensorEntity):
+    """How many messages wait in the outbox for Pushover to be reachable."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "outbox"
+    _attr_should_poll = False
+    _attr_native_unit_of_measurement = "messages"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, entry: PushoverPlusConfigEntry) -> None:
+        """Count the outbox of ``entry``."""
+        self._outbox = entry.runtime_data.outbox
+        self._attr_unique_id = f"{entry.entry_id}_outbox"
+        self._attr_device_info = recipient_device_info(
+            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the outbox's size."""
+        self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Return the number of waiting messages."""
+        return self._outbox.size
 
 
 class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):

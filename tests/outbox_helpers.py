@@ -1,0 +1,82 @@
+"""What the outbox, fault and fuzz tests share: time travel, reading the sandbox.
+
+Tests that wait for the outbox run with ``@pytest.mark.freeze_time(tick=True)``:
+the clock runs (so that a hanging request does time out) and
+:func:`advance` jumps it forward, firing Home Assistant's timers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from sandbox.model import MessageRecord, RequestRecord
+from sandbox.server import SandboxServer
+from tests.conftest import demo_entry
+
+#: Seconds a test lets a request to the sandbox take (see REQUEST_TIMEOUT).
+TEST_TIMEOUT = 1.0
+
+
+def store_key(entry: MockConfigEntry) -> str:
+    """Return the storage key of an entry's outbox."""
+    return f"pushover_plus.outbox.{entry.entry_id}"
+
+
+def stored_messages(
+    hass_storage: dict[str, Any], entry: MockConfigEntry
+) -> list[dict[str, Any]]:
+    """Return the queued messages as the store holds them."""
+    stored: list[dict[str, Any]] = hass_storage[store_key(entry)]["data"]["messages"]
+    return stored
+
+
+async def setup_entry(
+    hass: HomeAssistant, sandbox: SandboxServer, **options: Any
+) -> MockConfigEntry:
+    """Add and set up the demo entry with extra options."""
+    entry = demo_entry(sandbox, options=options)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Move the clock forward, fire what is due and wait for the outbox."""
+    freezer.move_to(dt_util.utcnow() + timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def message_requests(sandbox: SandboxServer) -> list[RequestRecord]:
+    """Return the messages.json requests the sandbox received."""
+    return [
+        request
+        for request in sandbox.state.requests
+        if request.path.endswith("messages.json")
+    ]
+
+
+def texts(sandbox: SandboxServer) -> list[str]:
+    """Return the texts of the delivered messages, in order."""
+    return [record.fields["message"] for record in sandbox.state.messages]
+
+
+def fields_as_sent(record: MessageRecord) -> dict[str, str]:
+    """Return what a message carried, without the keys and the added time."""
+    return {
+        key: value
+        for key, value in record.fields.items()
+        if key not in ("token", "user", "timestamp")
+    }

@@ -1,0 +1,188 @@
+"""The token and the user keys never show: logs, errors, diagnostics, repairs, states.
+
+Everything logs at DEBUG while the entry is set up, sends every way, fails in
+every way (queued, dropped, refused, quota, unreadable reply), asks for
+reauthentication and hands out diagnostics. Loggers of the in-process sandbox
+and of the test harness are left out: they stand for Pushover's servers and
+for disk contents, which hold the keys by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+import json
+import logging
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
+import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+import custom_components.pushover_plus as integration
+from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
+from custom_components.pushover_plus.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
+from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER, OTHER_USER
+from sandbox.server import SandboxServer
+from tests.conftest import demo_entry, recipient
+from tests.fault_figures import FIGURES
+from tests.outbox_helpers import TEST_TIMEOUT, advance, store_key
+
+pytestmark = pytest.mark.freeze_time(tick=True)
+
+SECRETS = (DEMO_TOKEN, DEMO_USER, OTHER_USER, DEMO_GROUP)
+#: The sandbox stands for Pushover; the harness logs what it writes to "disk".
+FOREIGN_LOGGERS = (
+    "sandbox",
+    "aiohttp.access",
+    "aiohttp.server",
+    "aiohttp.web",
+    "pytest_homeassistant_custom_component",
+)
+
+
+def _error_texts(err: BaseException) -> list[str]:
+    """Return everything an exception and its causes would show."""
+    found: list[str] = []
+    current: BaseException | None = err
+    while current is not None:
+        found += [str(current), repr(current), repr(current.args)]
+        if isinstance(current, HomeAssistantError):
+            found.append(repr(current.translation_placeholders))
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
+    formatter = logging.Formatter("%(name)s %(message)s")
+    return [
+        formatter.format(record)
+        for record in caplog.records
+        if not record.name.startswith(FOREIGN_LOGGERS)
+    ]
+
+
+async def test_no_secret_shows_anywhere(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(integration, "REQUEST_TIMEOUT", TEST_TIMEOUT)
+    caplog.set_level(logging.DEBUG)
+    for name in ("homeassistant", "custom_components", "aiohttp"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    events: list[Event[Any]] = async_capture_events(hass, EVENT_DELIVERY_FAILED)
+    errors: list[BaseException] = []
+    responses: list[Any] = []
+
+    async def attempt(call: Awaitable[Any]) -> None:
+        try:
+            responses.append(await call)
+        except HomeAssistantError as err:
+            errors.append(err)
+
+    def send_message(message: str, entity: str = "notify.pushover") -> Awaitable[Any]:
+        return hass.services.async_call(
+            DOMAIN,
+            "send_message",
+            {"entity_id": entity, "message": message},
+            blocking=True,
+            return_response=True,
+        )
+
+    def every_way(message: str) -> list[Awaitable[Any]]:
+        return [
+            send_message(message, "notify.family"),
+            hass.services.async_call(
+                "notify",
+                "send_message",
+                {"entity_id": "notify.alex", "message": message},
+                blocking=True,
+            ),
+            hass.services.async_call(
+                "notify", "pushover", {"message": message}, blocking=True
+            ),
+        ]
+
+    entry = demo_entry(
+        pushover_sandbox,
+        options={"outbox_max_age": 1},
+        subentries=[recipient("Alex", OTHER_USER), recipient("Family", DEMO_GROUP)],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    for call in every_way("plain"):
+        await attempt(call)
+    for fault in ("503_html", "drop", "hang"):
+        pushover_sandbox.controls.add_fault(fault, count=3, path="messages")
+        for call in every_way(fault):
+            await attempt(call)
+        await advance(hass, freezer, 6)
+    pushover_sandbox.controls.add_fault("malformed_json", count=1, path="messages")
+    await attempt(send_message("unreadable reply"))
+    pushover_sandbox.controls.add_fault("429", count=1, path="messages")
+    await attempt(send_message("quota"))
+    pushover_sandbox.state.seed.sounds.clear()  # type: ignore[union-attr]
+    await attempt(
+        hass.services.async_call(
+            "notify", "pushover", {"message": "x", "data": {"sound": "doorbell"}}
+        )
+    )
+    # Pushover is down for good: the queued messages expire and are dropped.
+    pushover_sandbox.controls.add_fault("500", count=1000, path="messages")
+    for call in every_way("lost"):
+        await attempt(call)
+    await advance(hass, freezer, 3700)
+    pushover_sandbox.controls.clear_faults()
+    # The token is revoked: sending fails and asks for it again.
+    pushover_sandbox.state.seed.apps.clear()
+    await attempt(send_message("revoked"))
+    await hass.async_block_till_done()
+
+    assert events
+    assert errors
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    translations = await async_get_translations(hass, "en", "issues", [DOMAIN])
+    repair_texts: list[str] = []
+    for issue in ir.async_get(hass).issues.values():
+        if issue.domain != DOMAIN:
+            continue
+        placeholders = issue.translation_placeholders or {}
+        repair_texts += [repr(issue.data), repr(placeholders)]
+        for part in ("title", "description"):
+            key = f"component.{DOMAIN}.issues.{issue.translation_key}.{part}"
+            if key in translations:
+                repair_texts.append(translations[key].format(**placeholders))
+    assert repair_texts
+    texts = [
+        *_log_texts(caplog),
+        *(text for err in errors for text in _error_texts(err)),
+        json.dumps(diagnostics, default=str),
+        *repair_texts,
+        *(
+            json.dumps(state.as_dict(), default=str)
+            for state in hass.states.async_all()
+        ),
+        *(json.dumps(event.data, default=str) for event in events),
+        json.dumps(responses, default=str),
+        json.dumps(hass_storage.get(store_key(entry)), default=str),
+    ]
+
+    # DEBUG records of the client and of Home Assistant were looked at.
+    assert any("Pushover POST messages.json" in text for text in texts)
+    found = [
+        (secret, text[:200]) for text in texts for secret in SECRETS if secret in text
+    ]
+    FIGURES.secret_texts += len(texts)
+    FIGURES.secrets_found += len(found)
+    assert not found
