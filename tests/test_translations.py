@@ -89,3 +89,36 @@ def test_every_action_field_and_section_is_named_and_described() -> None:
             assert field["description"]
         assert set(translated.get("sections", {})) == sections
         assert set(icons["services"][action].get("sections", {})) == sections
+
+
+def _strings(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten a translation tree into {dotted.key: string}."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat.update(_strings(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def test_every_language_has_the_english_keys_and_placeholders() -> None:
+    """Each translation has exactly en.json's keys and {placeholder} names."""
+    languages = {path.stem for path in SOURCES.glob("*.json")}
+    assert {"en", "de", "fr", "nl", "es", "it", "pl", "sv", "pt-BR"} <= languages
+    english = _strings(ENGLISH)
+    for path in sorted(SOURCES.glob("*.json")):
+        if path.name == "en.json":
+            continue
+        translated = _strings(json.loads(path.read_text(encoding="utf-8")))
+        assert set(translated) == set(english), (
+            path.name,
+            sorted(set(english) - set(translated)),
+            sorted(set(translated) - set(english)),
+        )
+        for key, text in english.items():
+            assert isinstance(translated[key], str), (path.name, key)
+            assert set(re.findall(r"{(\w+)}", translated[key])) == set(
+                re.findall(r"{(\w+)}", text)
+            ), (path.name, key)
