@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
@@ -9,6 +12,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     InvalidTokenError,
     InvalidUserError,
+    MessageValidationError,
     NoActiveDevicesError,
     PushoverError,
     PushoverRequestError,
@@ -32,6 +36,24 @@ def invalid_field(
 ) -> ServiceValidationError:
     """Return the error for a caller's mistake in one field, naming the field."""
     return invalid(translation_key, **{**placeholders, "field": field})
+
+
+def invalid_request(err: MessageValidationError) -> ServiceValidationError:
+    """Return the translated error for a request the client refused to send."""
+    return invalid_field(err.code.value, err.field, **err.placeholders)
+
+
+@contextmanager
+def translated_errors(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> Iterator[None]:
+    """Turn the client's errors into translated Home Assistant errors."""
+    try:
+        yield
+    except MessageValidationError as err:
+        raise invalid_request(err) from None
+    except PushoverError as err:
+        raise api_error(hass, entry, err) from err
 
 
 def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:

@@ -51,7 +51,7 @@ from .const import (
     LongMessage,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .errors import api_error, invalid_field
+from .errors import api_error, invalid_field, invalid_request
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -327,7 +327,7 @@ def prepare(
         try:
             validate_message(outgoing.message((recipient.user_key,), part))
         except MessageValidationError as err:
-            raise invalid_field(err.code.value, err.field, **err.placeholders) from None
+            raise invalid_request(err) from None
     return outgoing
 
 
@@ -462,9 +462,7 @@ class Sender:
                 results.append(await self.async_send_part(outgoing, users, part, image))
             except MessageValidationError as err:
                 # The attachment changed or vanished since it was checked.
-                raise invalid_field(
-                    err.code.value, err.field, **err.placeholders
-                ) from err
+                raise invalid_request(err) from err
             except PushoverError as err:
                 rest = replace(outgoing, parts=outgoing.parts[index:])
                 queued = await outbox.async_enqueue(rest, recipients, image, err)

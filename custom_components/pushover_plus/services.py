@@ -17,7 +17,7 @@ from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.typing import VolDictType
 import voluptuous as vol
 
-from .api import Glance, MessageValidationError, PushoverError
+from .api import Glance
 from .const import (
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
@@ -39,7 +39,7 @@ from .const import (
     MAIN_RECIPIENT,
 )
 from .data import PushoverPlusConfigEntry
-from .errors import api_error, invalid, invalid_field
+from .errors import invalid, invalid_field, translated_errors
 
 SERVICE_SEND_MESSAGE = "send_message"
 SERVICE_CANCEL = "cancel"
@@ -130,7 +130,7 @@ async def _async_cancel(call: ServiceCall) -> ServiceResponse:
     tag: str = call.data.get(ATTR_TAG, "")
     if not receipt and not tag:
         raise invalid("cancel_needs_receipt_or_tag")
-    try:
+    with translated_errors(call.hass, entry):
         if receipt:
             await runtime.client.cancel_receipt(receipt)
             cancelled, count = [receipt], 1
@@ -141,10 +141,6 @@ async def _async_cancel(call: ServiceCall) -> ServiceResponse:
                 for tracked in runtime.receipts.receipts.values()
                 if tag in tracked.tags
             ]
-    except MessageValidationError as err:
-        raise invalid_field(err.code.value, err.field, **err.placeholders) from None
-    except PushoverError as err:
-        raise api_error(call.hass, entry, err) from err
     runtime.receipts.async_forget(cancelled)
     return {"canceled": count}
 
@@ -153,12 +149,8 @@ async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
     """Return what Pushover knows of an emergency message."""
     entry = _loaded_entry(call.hass, call)
     runtime = entry.runtime_data
-    try:
+    with translated_errors(call.hass, entry):
         status = await runtime.client.get_receipt(call.data[ATTR_RECEIPT])
-    except MessageValidationError as err:
-        raise invalid_field(err.code.value, err.field, **err.placeholders) from None
-    except PushoverError as err:
-        raise api_error(call.hass, entry, err) from err
     return {
         "acknowledged": status.acknowledged,
         "acknowledged_at": _iso(status.acknowledged_at),
@@ -187,12 +179,8 @@ async def _async_update_glance(call: ServiceCall) -> None:
         count=call.data.get(ATTR_COUNT),
         percent=call.data.get(ATTR_PERCENT),
     )
-    try:
+    with translated_errors(call.hass, entry):
         await runtime.client.update_glance(glance)
-    except MessageValidationError as err:
-        raise invalid_field(err.code.value, err.field, **err.placeholders) from None
-    except PushoverError as err:
-        raise api_error(call.hass, entry, err) from err
 
 
 def _iso(value: datetime | None) -> str | None:
