@@ -61,48 +61,35 @@ def _fail(
     )
 
 
+def _key_shaped(value: object, field: str, code: ValidationCode, what: str) -> str:
+    """Check that ``value`` has the 30-character shape of every Pushover key."""
+    if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
+        raise _fail(field, code, f"{what} must be 30 letters and digits.")
+    return value
+
+
 def validate_token(token: object) -> str:
     """Check the shape of an application token and return it."""
-    if not isinstance(token, str) or not KEY_PATTERN.fullmatch(token):
-        raise _fail(
-            "token",
-            ValidationCode.TOKEN_INVALID,
-            "The application token must be 30 letters and digits.",
-        )
-    return token
+    return _key_shaped(
+        token, "token", ValidationCode.TOKEN_INVALID, "The application token"
+    )
 
 
 def validate_user_key(key: object, *, field: str = "user") -> str:
     """Check the shape of a user or group key and return it."""
-    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-        raise _fail(
-            field,
-            ValidationCode.USER_KEY_INVALID,
-            "A user or group key must be 30 letters and digits.",
-        )
-    return key
+    return _key_shaped(
+        key, field, ValidationCode.USER_KEY_INVALID, "A user or group key"
+    )
 
 
 def validate_group_key(key: object) -> str:
     """Check the shape of a delivery group key and return it."""
-    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-        raise _fail(
-            "group",
-            ValidationCode.GROUP_KEY_INVALID,
-            "A group key must be 30 letters and digits.",
-        )
-    return key
+    return _key_shaped(key, "group", ValidationCode.GROUP_KEY_INVALID, "A group key")
 
 
 def validate_receipt(receipt: object) -> str:
     """Check the shape of an emergency-message receipt and return it."""
-    if not isinstance(receipt, str) or not KEY_PATTERN.fullmatch(receipt):
-        raise _fail(
-            "receipt",
-            ValidationCode.RECEIPT_INVALID,
-            "A receipt must be 30 letters and digits.",
-        )
-    return receipt
+    return _key_shaped(receipt, "receipt", ValidationCode.RECEIPT_INVALID, "A receipt")
 
 
 def validate_device_name(name: object, *, field: str = "devices") -> str:
