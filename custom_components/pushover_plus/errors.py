@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -65,6 +66,14 @@ def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
     )
 
 
+def quota_reset(
+    entry: PushoverPlusConfigEntry, err: QuotaExceededError
+) -> datetime | None:
+    """Return when the exhausted quota resets: from the reply, else the last seen."""
+    quota = entry.runtime_data.client.quota
+    return err.reset_at or (quota.reset if quota is not None else None)
+
+
 def api_error(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
 ) -> HomeAssistantError:
@@ -78,11 +87,7 @@ def api_error(
     elif isinstance(err, NoActiveDevicesError):
         key = "no_active_devices"
     elif isinstance(err, QuotaExceededError):
-        reset = err.reset_at or (
-            entry.runtime_data.client.quota.reset
-            if entry.runtime_data.client.quota
-            else None
-        )
+        reset = quota_reset(entry, err)
         key = "quota_exceeded"
         placeholders = {
             "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"

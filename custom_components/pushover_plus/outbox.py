@@ -50,7 +50,7 @@ from .const import (
     EVENT_DELIVERY_FAILED,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .errors import failed
+from .errors import failed, quota_reset
 from .sending import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
@@ -408,10 +408,6 @@ class Outbox:
             for recipient_id in recipient_ids
         )
 
-    def _quota_reset(self, err: QuotaExceededError) -> datetime | None:
-        quota = self._entry.runtime_data.client.quota
-        return err.reset_at or (quota.reset if quota is not None else None)
-
     # Loading and saving -----------------------------------------------------
 
     async def async_load(self) -> None:
@@ -502,7 +498,7 @@ class Outbox:
         elif not self.enabled:
             return None
         elif isinstance(error, QuotaExceededError):
-            reset = self._quota_reset(error)
+            reset = quota_reset(self._entry, error)
             if reset is None or reset > self._deadline(now, outgoing):
                 return None
             not_before = max(reset, not_before)
@@ -674,7 +670,7 @@ class Outbox:
             )
             return False
         if isinstance(err, QuotaExceededError):
-            reset = self._quota_reset(err)
+            reset = quota_reset(self._entry, err)
             for queued in list(self._items):
                 if reset is None or reset > self._deadline(
                     queued.queued_at, queued.outgoing

@@ -249,7 +249,7 @@ class ReceiptTracker:
                     **tracked.event_data(self._entry.entry_id),
                     "acknowledged_by": self._name_of(status.acknowledged_by),
                     "acknowledged_by_device": status.acknowledged_by_device,
-                    "acknowledged_at": _iso(status.acknowledged_at),
+                    "acknowledged_at": iso_or_none(status.acknowledged_at),
                 },
             )
         elif status.expired:
@@ -257,7 +257,7 @@ class ReceiptTracker:
                 EVENT_EXPIRED,
                 {
                     **tracked.event_data(self._entry.entry_id),
-                    "expired_at": _iso(status.expires_at),
+                    "expired_at": iso_or_none(status.expires_at),
                 },
             )
         else:
@@ -325,7 +325,8 @@ class ReceiptTracker:
         return web.Response(status=200)
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_or_none(value: datetime | None) -> str | None:
+    """Return a time as ISO 8601 text, or None."""
     return None if value is None else value.isoformat()
 
 

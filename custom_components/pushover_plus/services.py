@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import (
@@ -40,6 +38,7 @@ from .const import (
 )
 from .data import PushoverPlusConfigEntry
 from .errors import invalid, invalid_field, translated_errors
+from .receipts import iso_or_none
 
 SERVICE_SEND_MESSAGE = "send_message"
 SERVICE_CANCEL = "cancel"
@@ -153,16 +152,16 @@ async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
         status = await runtime.client.get_receipt(call.data[ATTR_RECEIPT])
     return {
         "acknowledged": status.acknowledged,
-        "acknowledged_at": _iso(status.acknowledged_at),
+        "acknowledged_at": iso_or_none(status.acknowledged_at),
         "acknowledged_by": runtime.receipts.name_of_user(status.acknowledged_by)
         if status.acknowledged
         else None,
         "acknowledged_by_device": status.acknowledged_by_device,
-        "last_delivered_at": _iso(status.last_delivered_at),
+        "last_delivered_at": iso_or_none(status.last_delivered_at),
         "expired": status.expired,
-        "expires_at": _iso(status.expires_at),
+        "expires_at": iso_or_none(status.expires_at),
         "called_back": status.called_back,
-        "called_back_at": _iso(status.called_back_at),
+        "called_back_at": iso_or_none(status.called_back_at),
     }
 
 
@@ -181,10 +180,6 @@ async def _async_update_glance(call: ServiceCall) -> None:
     )
     with translated_errors(call.hass, entry):
         await runtime.client.update_glance(glance)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 @callback
