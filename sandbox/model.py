@@ -8,6 +8,8 @@ from typing import Any
 
 RECEIPT_RETENTION = 7 * 24 * 3600
 """Receipts can be looked up for about a week after the message was sent."""
+MAX_RETRIES = 50
+"""An emergency message is sent again at most this many times, whatever expire says."""
 
 
 @dataclass
@@ -161,12 +163,16 @@ class Receipt:
         return min(ends)
 
     def last_delivered_at(self, now: float) -> float:
-        """Return the time of the last (re)delivery: every ``retry`` s until stopped."""
+        """Return the time of the last (re)delivery.
+
+        Every ``retry`` seconds until stopped, and never more than
+        :data:`MAX_RETRIES` times after the first delivery.
+        """
         end = min(now, self.stopped_at())
         repeats = max(0, math.floor((end - self.sent_at) / self.retry))
         if repeats and self.sent_at + repeats * self.retry >= self.stopped_at():
             repeats -= 1
-        return self.sent_at + repeats * self.retry
+        return self.sent_at + min(repeats, MAX_RETRIES) * self.retry
 
     def api_fields(self, now: float) -> dict[str, Any]:
         """Return the fields ``receipts/{receipt}.json`` answers with."""

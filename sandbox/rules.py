@@ -10,7 +10,10 @@ Choices where the public documentation says nothing exact:
 * Empty optional fields count as absent (``priority=`` is priority 0).
 * A user with no active devices (or a group without any) is refused with
   ``"user": "invalid"`` and a sentence saying there are no active devices.
-* The 50-retry rule is reported on ``expire``.
+* Any retry/expire pair within the bounds is accepted; repeating stops after
+  50 retries (see :class:`sandbox.model.Receipt`), as Pushover documents.
+* Fields that only apply to emergency priority (retry, expire, callback, tags)
+  are ignored with another priority, and ``ttl`` is ignored with priority 2.
 * ``html`` and ``monospace`` are on for ``1``/``true``/``yes``/``on``.
 * ``device`` is not even checked when it is ignored (several users, or a group).
 """
@@ -35,7 +38,6 @@ MAX_USERS = 50
 MAX_ATTACHMENT = 5_242_880
 MIN_RETRY = 30
 MAX_EXPIRE = 10_800
-MAX_RETRIES = 50
 MAX_GLANCE_TEXT = 100
 DEVICE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,25}")
 INT_PATTERN = re.compile(r"[-+]?[0-9]{1,15}")
@@ -138,11 +140,6 @@ EXPIRE_INVALID = Problem(
     "expire",
     "invalid",
     f"expire must be a positive integer of at most {MAX_EXPIRE} seconds",
-)
-TOO_MANY_RETRIES = Problem(
-    "expire",
-    "invalid",
-    f"expire and retry would repeat the message more than {MAX_RETRIES} times",
 )
 CALLBACK_INVALID = Problem(
     "callback",
@@ -487,8 +484,6 @@ def check_emergency(fields: Mapping[str, str], spec: MessageSpec) -> list[Proble
     elif expire is None or not 0 < expire <= MAX_EXPIRE:
         problems.append(EXPIRE_INVALID)
     if not problems and retry is not None and expire is not None:
-        if expire > retry * MAX_RETRIES:
-            problems.append(TOO_MANY_RETRIES)
         spec.retry, spec.expire = retry, expire
     callback = optional(fields, "callback")
     if callback is not None:
@@ -523,7 +518,7 @@ def check_message(
         problems.extend(check_emergency(fields, spec))
     if is_on(fields.get("html")) and is_on(fields.get("monospace")):
         problems.append(HTML_AND_MONOSPACE)
-    ttl = optional(fields, "ttl")
+    ttl = None if spec.priority == 2 else optional(fields, "ttl")
     if ttl is not None and ((seconds := parse_int(ttl)) is None or seconds <= 0):
         problems.append(TTL_INVALID)
     sound = optional(fields, "sound")

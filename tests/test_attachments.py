@@ -367,6 +367,16 @@ async def test_camera(hass: HomeAssistant) -> None:
     await refused(hass, "camera.text", "attachment_not_image")
 
 
+@pytest.mark.usefixtures("cameras", "images")
+async def test_home_assistant_proxy_paths(hass: HomeAssistant) -> None:
+    """The companion app's image paths name the same entities."""
+    camera = await resolve(hass, "/api/camera_proxy/camera.front?token=abc")
+    assert camera.data == (await resolve(hass, "camera.front")).data
+    image = await resolve(hass, "/api/image_proxy/image.plan")
+    assert image.filename == "image_plan.png"
+    await refused(hass, "/api/camera_proxy/camera.nope", "attachment_unknown_entity")
+
+
 @pytest.mark.usefixtures("images")
 async def test_image_entity(hass: HomeAssistant) -> None:
     result = await resolve(hass, "image.plan")
@@ -437,6 +447,14 @@ async def test_media_source_local_file(
         "attachment_media_unresolvable",
     )
     await refused(hass, "media-source://nope/x.png", "attachment_media_unresolvable")
+
+
+async def test_media_url_path_is_the_local_media_source(
+    hass: HomeAssistant, media_dir: Path
+) -> None:
+    (media_dir / "door.png").write_bytes(image_bytes())
+    result = await resolve(hass, "/media/local/door.png")
+    assert result.path == media_dir / "door.png"
 
 
 async def test_media_source_not_local(

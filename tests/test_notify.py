@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -198,6 +199,39 @@ async def test_emergency_defaults_fill_retry_and_expire(
 
 
 @pytest.mark.parametrize(
+    ("data", "sent"),
+    [
+        # The built-in's documented example, and Pushover's own (50 repeats).
+        (
+            {"priority": 2, "retry": 60, "expire": 3600},
+            {"priority": "2", "retry": "60", "expire": "3600"},
+        ),
+        (
+            {"priority": 2, "retry": 30, "expire": 10800, "ttl": 60},
+            {"priority": "2", "retry": "30", "expire": "10800"},
+        ),
+        (
+            {"priority": 1, "retry": 60, "expire": 3600, "callback_url": "x"},
+            {"priority": "1"},
+        ),
+        ({"retry": "30", "tags": ["door"], "ttl": "120"}, {"ttl": "120"}),
+    ],
+)
+async def test_what_pushover_accepts_is_delivered(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    data: dict[str, Any],
+    sent: dict[str, str],
+) -> None:
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "Alarm", "data": data}, blocking=True
+    )
+    [record] = _sent(pushover_sandbox)
+    assert _fields(record) == {"message": "Alarm", **sent}
+
+
+@pytest.mark.parametrize(
     ("fields", "key", "field"),
     [
         ({"priority": 3}, "priority_out_of_range", "priority"),
@@ -206,7 +240,6 @@ async def test_emergency_defaults_fill_retry_and_expire(
         ({"priority": 2, "retry": 60}, "expire_required", "expire"),
         ({"priority": 2, "retry": 10, "expire": 60}, "retry_too_small", "retry"),
         ({"priority": 2, "retry": 60, "expire": 20000}, "expire_too_large", "expire"),
-        ({"priority": 2, "retry": 30, "expire": 1530}, "too_many_repeats", "expire"),
         ({"html": True, "monospace": True}, "html_with_monospace", "monospace"),
         ({"ttl": 0}, "ttl_not_positive", "ttl"),
         ({"ttl": -5}, "ttl_not_positive", "ttl"),
@@ -214,7 +247,6 @@ async def test_emergency_defaults_fill_retry_and_expire(
         ({"sound": "trumpet"}, "unknown_sound", "sound"),
         ({"url": "https://e.com/" + "a" * 500}, "url_too_long", "url"),
         ({"message": "   "}, "message_empty", "message"),
-        ({"tags": ["door"]}, "requires_emergency_priority", "tags"),
     ],
 )
 async def test_rules_are_checked_before_sending(
@@ -497,7 +529,6 @@ async def test_legacy_action_maps_data_fields(
 @pytest.mark.parametrize(
     ("data", "key"),
     [
-        ({"priorty": 1}, "unknown_data_key"),
         ({"priority": "high"}, "value_not_integer"),
         ({"html": "maybe"}, "value_not_boolean"),
         ({"url": ["a"]}, "value_not_text"),
@@ -521,6 +552,99 @@ async def test_legacy_action_refuses_bad_data(
         )
     assert raised.value.translation_key == key
     assert _sent(pushover_sandbox) == []
+
+
+async def test_legacy_action_ignores_unknown_keys_once_logged(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = {"priorty": 1, "attachement": "snap.png", "push": {"sound": "x"}}
+    for _ in range(2):
+        await hass.services.async_call(
+            "notify", "pushover", {"message": "Hi", "data": data}, blocking=True
+        )
+    assert [_fields(record) for record in _sent(pushover_sandbox)] == [
+        {"message": "Hi"}
+    ] * 2
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 3
+    assert "notify.pushover ignores the data key 'attachement'" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("call", "devices"),
+    [
+        ({"target": "phone, tablet"}, "phone,tablet"),
+        ({"target": ["phone,tablet", " desktop"]}, "phone,tablet,desktop"),
+        ({"data": {"device": "tablet"}}, "tablet"),
+        ({"target": "phone", "data": {"devices": ["tablet", "phone"]}}, "phone,tablet"),
+    ],
+)
+async def test_legacy_action_reads_device_lists(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    call: dict[str, Any],
+    devices: str,
+) -> None:
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "Hi", **call}, blocking=True
+    )
+    [record] = _sent(pushover_sandbox)
+    assert record.fields["device"] == devices
+
+
+@pytest.mark.usefixtures("cameras")
+async def test_notify_group_with_companion_app_keys(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, config_entry: MockConfigEntry
+) -> None:
+    """A YAML notify group hands the companion app's keys to Pushover too."""
+    phone_calls: list[ServiceCall] = []
+    hass.services.async_register("notify", "mobile_app_pixel", phone_calls.append)
+    assert await async_setup_component(
+        hass,
+        "notify",
+        {
+            "notify": [
+                {
+                    "platform": "group",
+                    "name": "family",
+                    "services": [
+                        {"service": "mobile_app_pixel"},
+                        {"service": "pushover", "data": {"data": {"sound": "siren"}}},
+                    ],
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    await _entry_with_options(hass, config_entry)
+    await hass.services.async_call(
+        "notify",
+        "family",
+        {
+            "title": "Door",
+            "message": "Someone at the door",
+            "data": {
+                "image": "/api/camera_proxy/camera.front",
+                "actions": [{"action": "OPEN", "title": "Open"}],
+                "push": {"interruption-level": "time-sensitive"},
+                "tag": "door",
+                "group": "doorbell",
+                "priority": "1",
+            },
+        },
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert len(phone_calls) == 1
+    [record] = _sent(pushover_sandbox)
+    assert (record.fields["title"], record.fields["priority"]) == ("Door", "1")
+    assert record.fields["sound"] == "siren"
+    assert record.attachment is not None
+    assert record.attachment.content_type == "image/jpeg"
 
 
 async def test_legacy_action_goes_away_on_unload(

@@ -48,6 +48,13 @@ _ENTITY_DOMAINS: Final = ("camera", "image")
 _HTTP_SCHEMES: Final = ("http", "https")
 # At least two letters, so that nothing like a drive letter passes for a scheme.
 _SCHEME_RE: Final = re.compile(r"^([a-z][a-z0-9+.\-]+):", re.IGNORECASE)
+#: Home Assistant's own image URLs, as the companion app's ``image`` key takes
+#: them: the entity's current image, read directly rather than over HTTP.
+_PROXY_PATH_RE: Final = re.compile(
+    r"^/api/(?:camera|image)_proxy/((?:camera|image)\.[a-z0-9_]+)(?:\?.*)?$"
+)
+#: Home Assistant's URL of a local media file, as media source ID.
+_LOCAL_MEDIA_PREFIX: Final = "/media/local/"
 _REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 _CHUNK_SIZE: Final = 64 * 1024
 # Pseudo file systems: their "regular" files lie about their size or never end.
@@ -93,9 +100,12 @@ async def async_resolve_attachment(
 
     ``source`` is a path, a camera or image entity ID, a ``media-source://`` ID,
     an http(s) URL, or a media selector's value (its ``media_content_id`` is
-    used). URLs are downloaded only from ``allowed_hosts``. Raises
-    ServiceValidationError for a source that is not allowed or not an image,
-    HomeAssistantError when fetching it fails.
+    used). Home Assistant's own paths that the companion app takes
+    (``/api/camera_proxy/camera.x``, ``/api/image_proxy/image.x``,
+    ``/media/local/...``) name the same entities and media. URLs are
+    downloaded only from ``allowed_hosts``. Raises ServiceValidationError for a
+    source that is not allowed or not an image, HomeAssistantError when
+    fetching it fails.
     """
     value: object = (
         source.get("media_content_id") if isinstance(source, Mapping) else source
@@ -103,8 +113,12 @@ async def async_resolve_attachment(
     if not isinstance(value, str) or not (source := value.strip()):
         raise invalid("attachment_invalid_source")
 
+    if source.startswith(_LOCAL_MEDIA_PREFIX):
+        source = source.replace("/media/", f"{_MEDIA_SOURCE_PREFIX}media_source/", 1)
     if source.startswith(_MEDIA_SOURCE_PREFIX):
         return await _async_from_media_source(hass, source)
+    if proxy := _PROXY_PATH_RE.match(source):
+        return await _async_from_entity(hass, proxy.group(1))
     if match := _SCHEME_RE.match(source):
         if (scheme := match.group(1).lower()) not in _HTTP_SCHEMES:
             raise invalid("attachment_scheme_not_allowed", scheme=scheme)

@@ -38,7 +38,6 @@ from .api import (
     EMERGENCY_PRIORITY,
     MAX_EXPIRE,
     MAX_PRIORITY,
-    MAX_REPEATS,
     MIN_PRIORITY,
     MIN_RETRY,
     InvalidTokenError,
@@ -248,8 +247,6 @@ def defaults_from_input(
         retry is None or expire is None
     ):
         errors["base"] = "emergency_needs_retry_expire"
-    elif retry is not None and expire is not None and expire > retry * MAX_REPEATS:
-        errors["base"] = "too_many_repeats"
     return defaults, errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, override
 
 from homeassistant.components.notify import NotifyEntity
@@ -38,8 +39,9 @@ from .const import (
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_device_info
-from .errors import invalid_field
 from .sending import async_send
+
+_LOGGER = logging.getLogger(__name__)
 
 PARALLEL_UPDATES = 0
 
@@ -59,7 +61,12 @@ LEGACY_DATA_FIELDS = {
     ATTR_TAGS: ATTR_TAGS,
     ATTR_ATTACHMENT: ATTR_ATTACHMENT,
     ATTR_MONOSPACE: ATTR_MONOSPACE,
+    # Pushover's own name for the field, and the typed action's.
+    "device": CONF_DEVICES,
+    CONF_DEVICES: CONF_DEVICES,
 }
+#: The companion app's image key: the attachment, unless one is given.
+COMPANION_IMAGE = "image"
 
 
 async def async_setup_entry(
@@ -141,6 +148,7 @@ class PushoverLegacyNotifyService(BaseNotificationService):
     def __init__(self, entry: PushoverPlusConfigEntry) -> None:
         """Send to the entry's own recipient."""
         self._entry = entry
+        self._warned_keys: set[str] = set()
 
     async def async_start(self, hass: HomeAssistant) -> None:
         """Register notify.<slug of the entry name>."""
@@ -150,25 +158,59 @@ class PushoverLegacyNotifyService(BaseNotificationService):
 
     @override
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
-        """Send a message as Home Assistant's Pushover page describes."""
+        """Send a message as Home Assistant's Pushover page describes.
+
+        As forgiving as the built-in integration: a notify group passes the
+        companion app's keys to every member, and refusing them would lose the
+        message without the automation noticing.
+        """
         data = kwargs.get(ATTR_DATA) or {}
-        if unknown := sorted(set(data) - set(LEGACY_DATA_FIELDS)):
-            raise invalid_field(
-                "unknown_data_key",
-                ATTR_DATA,
-                key=", ".join(map(str, unknown)),
-                known=", ".join(LEGACY_DATA_FIELDS),
-            )
-        fields: dict[str, Any] = {
-            LEGACY_DATA_FIELDS[key]: value for key, value in data.items()
-        }
+        fields: dict[str, Any] = {}
+        devices = [kwargs.get(ATTR_TARGET)]
+        for key, value in data.items():
+            if (field := LEGACY_DATA_FIELDS.get(key)) == CONF_DEVICES:
+                devices.append(value)
+            elif field is not None:
+                fields[field] = value
+            elif key != COMPANION_IMAGE:
+                self._warn_unknown_key(str(key))
+        if ATTR_ATTACHMENT not in fields and data.get(COMPANION_IMAGE):
+            fields[ATTR_ATTACHMENT] = data[COMPANION_IMAGE]
+        if names := _device_names(devices):
+            fields[CONF_DEVICES] = names
         fields[ATTR_MESSAGE] = message
         fields[ATTR_TITLE] = kwargs.get(ATTR_TITLE)
-        if targets := kwargs.get(ATTR_TARGET):
-            fields[CONF_DEVICES] = targets
         await async_send(
             self.hass,
             self._entry,
             self._entry.runtime_data.recipients[MAIN_RECIPIENT],
             fields,
         )
+
+    def _warn_unknown_key(self, key: str) -> None:
+        """Say once per key that it is ignored, so that a typo shows in the log."""
+        if key in self._warned_keys:
+            return
+        self._warned_keys.add(key)
+        _LOGGER.warning(
+            "notify.%s ignores the data key %r; Pushover Plus reads %s",
+            slugify(self._entry.data[CONF_NAME]),
+            key,
+            ", ".join([*LEGACY_DATA_FIELDS, COMPANION_IMAGE]),
+        )
+
+
+def _device_names(values: list[Any]) -> list[str]:
+    """Join device names given as lists, single names or comma-separated text."""
+    names: list[str] = []
+    for value in values:
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if item is None:
+                continue
+            names.extend(
+                name
+                for part in str(item).split(",")
+                if (name := part.strip()) and name not in names
+            )
+    return names

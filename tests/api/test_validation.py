@@ -75,27 +75,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         (EMERGENCY | {"retry": 29}, "retry", C.RETRY_TOO_SMALL, {"min": "30"}),
         (EMERGENCY | {"expire": 0}, "expire", C.EXPIRE_NOT_POSITIVE, {}),
         (EMERGENCY | {"expire": 10801}, "expire", C.EXPIRE_TOO_LARGE, {}),
-        (
-            EMERGENCY | {"retry": 30, "expire": 1501},
-            "expire",
-            C.TOO_MANY_REPEATS,
-            {"max": "50", "repeats": "51"},
-        ),
         (EMERGENCY | {"retry": 1.5}, "retry", C.VALUE_NOT_INTEGER, {}),
-        (
-            {"retry": 30},
-            "retry",
-            C.REQUIRES_EMERGENCY_PRIORITY,
-            {"field": "retry", "priority": "2"},
-        ),
-        ({"priority": 1, "expire": 60}, "expire", C.REQUIRES_EMERGENCY_PRIORITY, {}),
-        (
-            {"callback": "https://example.com/cb"},
-            "callback",
-            C.REQUIRES_EMERGENCY_PRIORITY,
-            {},
-        ),
-        ({"tags": ["a"]}, "tags", C.REQUIRES_EMERGENCY_PRIORITY, {"field": "tags"}),
         (EMERGENCY | {"callback": "ftp://x/"}, "callback", C.CALLBACK_INVALID, {}),
         (EMERGENCY | {"callback": "/relative"}, "callback", C.CALLBACK_INVALID, {}),
         (EMERGENCY | {"callback": "http://[::1"}, "callback", C.CALLBACK_INVALID, {}),
@@ -109,7 +89,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         (EMERGENCY | {"tags": [" "]}, "tags", C.TAG_INVALID, {}),
         (EMERGENCY | {"tags": ["x/y"]}, "tags", C.TAG_INVALID, {}),
         (EMERGENCY | {"tags": [None]}, "tags", C.TAG_INVALID, {"tag": "None"}),
-        (EMERGENCY | {"ttl": 60}, "ttl", C.TTL_WITH_EMERGENCY_PRIORITY, {}),
         ({"ttl": 0}, "ttl", C.TTL_NOT_POSITIVE, {}),
         ({"ttl": -5}, "ttl", C.TTL_NOT_POSITIVE, {}),
         ({"html": True, "monospace": True}, "monospace", C.HTML_WITH_MONOSPACE, {}),
@@ -247,6 +226,10 @@ async def test_refused_before_sending(
         {"user": [DEMO_USER] * 50},
         EMERGENCY | {"retry": 30, "expire": 1500, "tags": ["a", "b c"]},
         {"priority": 2, "retry": 216, "expire": 10800, "callback": "http://h/cb"},
+        # Pushover's example: more than 50 repeats is sent; Pushover stops at 50.
+        {"priority": 2, "retry": 30, "expire": 10800, "ttl": 0},
+        {"priority": 1, "retry": 1, "expire": 99999, "tags": ["a,b"]},
+        {"retry": 60, "expire": 3600, "callback": "not a url"},
         {"priority": -2, "ttl": 1, "timestamp": datetime(2024, 1, 1, tzinfo=UTC)},
         {"html": True, "monospace": False, "timestamp": 0},
         {"attachment": Attachment.from_bytes(b"x" * 5_242_880)},
@@ -260,6 +243,44 @@ def test_accepted_at_the_limits(fields: dict[str, Any]) -> None:
     message = Message(**({"user": DEMO_USER, "message": "Hello"} | fields))
     users = validate_message(message)
     assert users == message.users
+
+
+@pytest.mark.parametrize(
+    ("fields", "sent", "left_out"),
+    [
+        (
+            {"priority": 1, "retry": 60, "expire": 3600, "tags": ["door"], "ttl": 60},
+            {"priority": "1", "ttl": "60"},
+            "retry, expire, tags",
+        ),
+        (
+            {"retry": 30, "callback": "https://example.com/ack"},
+            {},
+            "retry, callback",
+        ),
+        (
+            EMERGENCY | {"ttl": 60, "tags": ["door"]},
+            {"priority": "2", "retry": "30", "expire": "600", "tags": "door"},
+            "ttl",
+        ),
+    ],
+)
+async def test_fields_pushover_ignores_are_left_out(
+    client: PushoverClient,
+    pushover_sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+    fields: dict[str, Any],
+    sent: dict[str, str],
+    left_out: str,
+) -> None:
+    caplog.set_level("DEBUG", "custom_components.pushover_plus.api.client")
+    await client.send_message(
+        Message(**({"user": DEMO_USER, "message": "Hello"} | fields))
+    )
+    [received] = pushover_sandbox.state.messages
+    optional = set(received.fields) - {"token", "user", "message"}
+    assert {name: received.fields[name] for name in optional} == sent
+    assert f"Leaving out {left_out}: Pushover ignores them" in caplog.text
 
 
 def test_message_users_property() -> None:

@@ -117,6 +117,27 @@ async def test_pushover_complete_emergency_receipt(
     assert pushover_sandbox.state.receipts[receipt].cancelled_at == sent
 
 
+async def test_pushover_complete_long_emergency_and_ignored_fields(
+    complete: PushoverAPI, pushover_sandbox: SandboxServer
+) -> None:
+    """What the built-in integration sends unchanged: Pushover takes all of it."""
+    long_emergency = await asyncio.to_thread(
+        complete.send_message,
+        DEMO_USER,
+        "Alarm",
+        priority=2,
+        retry=30,
+        expire=3600,
+        ttl=60,
+    )
+    assert len(long_emergency["receipt"]) == 30
+    high = await asyncio.to_thread(
+        complete.send_message, DEMO_USER, "Door", priority=1, retry=60, expire=3600
+    )
+    assert set(high) == {"status", "request"}
+    assert [message.priority for message in pushover_sandbox.state.messages] == [2, 1]
+
+
 async def test_pushover_complete_lookups(complete: PushoverAPI) -> None:
     sounds = await asyncio.to_thread(complete.get_sounds)
     assert sounds["doorbell"] == "Doorbell (custom)"

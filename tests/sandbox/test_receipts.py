@@ -107,6 +107,22 @@ async def test_redelivery_every_retry_then_acknowledge(
     )
 
 
+async def test_repeating_stops_after_fifty_retries(
+    api: Api, pushover_sandbox_clock: Clock
+) -> None:
+    sent = int(pushover_sandbox_clock())
+    receipt = await send(api, retry="30", expire="10800")
+    pushover_sandbox_clock.advance(50 * 30 + 45)
+    state = await status(api, receipt)
+    assert (state["last_delivered_at"], state["expired"], state["expires_at"]) == (
+        sent + 50 * 30,
+        0,
+        sent + 10800,
+    )
+    pushover_sandbox_clock.advance(3600)
+    assert (await status(api, receipt))["last_delivered_at"] == sent + 50 * 30
+
+
 async def test_acknowledge_defaults_and_errors(
     api: Api, pushover_sandbox: SandboxServer
 ) -> None:

@@ -54,6 +54,7 @@ from .models import (
 )
 from .validation import (
     check_attachment_size,
+    ignored_fields,
     validate_device_name,
     validate_glance,
     validate_group_key,
@@ -506,7 +507,16 @@ class PushoverClient:
             "attachment_base64": message.attachment_base64,
             "attachment_type": message.attachment_type,
         }
-        fields.update({key: value for key, value in optional.items() if value})
+        given = {key: value for key, value in optional.items() if value}
+        if ignored := [key for key in ignored_fields(message.priority) if key in given]:
+            _LOGGER.debug(
+                "Leaving out %s: Pushover ignores them at priority %s",
+                ", ".join(ignored),
+                message.priority or 0,
+            )
+        fields.update(
+            {key: value for key, value in given.items() if key not in ignored}
+        )
         data, quota = await self._call(
             "POST",
             "messages.json",

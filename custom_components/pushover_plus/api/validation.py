@@ -29,7 +29,6 @@ from .const import (
     MAX_GLANCE_TEXT_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_PRIORITY,
-    MAX_REPEATS,
     MAX_TITLE_LENGTH,
     MAX_URL_LENGTH,
     MAX_URL_TITLE_LENGTH,
@@ -241,41 +240,17 @@ def _validate_repeats(retry: int | None, expire: int | None) -> None:
             f"The expiry time must be at most {MAX_EXPIRE} seconds.",
             {"max": str(MAX_EXPIRE)},
         )
-    if expire > retry * MAX_REPEATS:
-        repeats = -(-expire // retry)
-        raise _fail(
-            "expire",
-            ValidationCode.TOO_MANY_REPEATS,
-            f"Retrying every {retry} s for {expire} s makes {repeats} repeats; "
-            f"at most {MAX_REPEATS} are allowed.",
-            {
-                "max": str(MAX_REPEATS),
-                "repeats": str(repeats),
-                "retry": str(retry),
-                "expire": str(expire),
-            },
-        )
 
 
 def _validate_emergency(message: Message) -> None:
+    """Check the fields of an emergency-priority message.
+
+    Any retry/expire pair within Pushover's bounds is accepted: Pushover stops
+    after 50 repeats by itself. With another priority these fields are left out
+    of the request (see :func:`ignored_fields`), so they are not checked.
+    """
     retry = None if message.retry is None else _integer(message.retry, "retry")
     expire = None if message.expire is None else _integer(message.expire, "expire")
-    if message.priority != EMERGENCY_PRIORITY:
-        for name, given in (
-            ("retry", retry is not None),
-            ("expire", expire is not None),
-            ("callback", bool(message.callback)),
-            ("tags", bool(message.tags)),
-        ):
-            if given:
-                raise _fail(
-                    name,
-                    ValidationCode.REQUIRES_EMERGENCY_PRIORITY,
-                    f"The {name} field only applies to emergency-priority (2) "
-                    "messages.",
-                    {"field": name, "priority": str(EMERGENCY_PRIORITY)},
-                )
-        return
     _validate_repeats(retry, expire)
     if message.callback:
         _max_length(
@@ -297,12 +272,22 @@ def _validate_emergency(message: Message) -> None:
             )
     for tag in _string_list(message.tags, "tags"):
         validate_tag(tag)
-    if message.ttl is not None:
-        raise _fail(
-            "ttl",
-            ValidationCode.TTL_WITH_EMERGENCY_PRIORITY,
-            "A time to live does not apply to emergency-priority messages.",
-        )
+
+
+#: Fields that Pushover only reads for emergency-priority messages.
+EMERGENCY_ONLY_FIELDS: Final = ("retry", "expire", "callback", "tags")
+
+
+def ignored_fields(priority: int | None) -> tuple[str, ...]:
+    """Return the fields that Pushover ignores at ``priority``.
+
+    Retry, expire, callback and tags apply to emergency priority only, and a
+    time to live does not apply to it. Such fields are left out of the request
+    rather than refused, as Pushover itself accepts and ignores them.
+    """
+    if priority == EMERGENCY_PRIORITY:
+        return ("ttl",)
+    return EMERGENCY_ONLY_FIELDS
 
 
 def validate_attachment(attachment: Attachment) -> None:
@@ -442,8 +427,9 @@ def validate_message(message: Message) -> tuple[str, ...]:
                 f"The priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.",
                 {"min": str(MIN_PRIORITY), "max": str(MAX_PRIORITY)},
             )
-    _validate_emergency(message)
-    if message.ttl is not None and _integer(message.ttl, "ttl") <= 0:
+    if message.priority == EMERGENCY_PRIORITY:
+        _validate_emergency(message)
+    elif message.ttl is not None and _integer(message.ttl, "ttl") <= 0:
         raise _fail(
             "ttl",
             ValidationCode.TTL_NOT_POSITIVE,
