@@ -10,7 +10,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -30,6 +30,19 @@ from sandbox.server import SandboxServer
 from tests.images import FakeCamera, FakeImage, image_bytes
 
 pytest_plugins = ["sandbox.pytest_plugin"]
+
+#: notify.family as an automation calls it, with the companion app's keys.
+COMPANION_CALL: dict[str, Any] = {
+    "message": "Someone at the door",
+    "data": {
+        "image": "/api/camera_proxy/camera.front",
+        "actions": [{"action": "OPEN", "title": "Open"}],
+        "push": {"interruption-level": "time-sensitive"},
+        "tag": "door",
+        "group": "doorbell",
+        "priority": "1",
+    },
+}
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +125,22 @@ async def images(hass: HomeAssistant) -> None:
     )
     assert await async_setup_component(hass, "image", {"image": {"platform": "test"}})
     await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def notify_group(hass: HomeAssistant) -> list[ServiceCall]:
+    """Set up the YAML notify group notify.family: a phone app and notify.pushover.
+
+    Returns the calls the phone app got. Set up before the entry, as Home
+    Assistant reads the notify platforms of configuration.yaml at its start.
+    """
+    phone_calls: list[ServiceCall] = []
+    hass.services.async_register("notify", "mobile_app_pixel", phone_calls.append)
+    members = [
+        {"service": "mobile_app_pixel"},
+        {"service": "pushover", "data": {"data": {"sound": "siren"}}},
+    ]
+    config = {"notify": [{"platform": "group", "name": "family", "services": members}]}
+    assert await async_setup_component(hass, "notify", config)
+    await hass.async_block_till_done()
+    return phone_calls

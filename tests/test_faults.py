@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import custom_components.pushover_plus as integration
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.server import SandboxServer
+from tests.conftest import COMPANION_CALL
 from tests.fault_figures import FIGURES, FaultCase
 from tests.outbox_helpers import (
     TEST_TIMEOUT,
@@ -196,6 +197,39 @@ async def test_fault_matrix(
         note="reply lost after delivery: sent again (at least once)"
         if expected
         else "",
+    )
+    assert case.lost == 0
+
+
+@pytest.mark.usefixtures("cameras")
+async def test_notify_group_member(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    notify_group: list[ServiceCall],
+) -> None:
+    """Through a notify group, whose members' errors nobody sees: nothing lost."""
+    entry = await setup_entry(hass, pushover_sandbox)
+    pushover_sandbox.controls.add_fault("500", count=1, path="messages")
+    sent = ["group 1", "group 2"]
+    for text in sent:
+        await hass.services.async_call(
+            "notify", "family", COMPANION_CALL | {"message": text}, blocking=True
+        )
+    await hass.async_block_till_done()
+    await drain(hass, freezer, entry)
+
+    assert texts(pushover_sandbox) == sent
+    assert all(m.attachment is not None for m in pushover_sandbox.state.messages)
+    assert len(notify_group) == 2
+    case = record(
+        pushover_sandbox,
+        "notify group member",
+        "notify group",
+        sent,
+        set(),
+        "success (queued)",
+        note="companion app keys; image attached",
     )
     assert case.lost == 0
 

@@ -9,7 +9,6 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -25,7 +24,7 @@ from custom_components.pushover_plus.const import (
 from sandbox.model import MessageRecord
 from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, recipient
+from tests.conftest import COMPANION_CALL, demo_entry, recipient
 
 
 def _sent(sandbox: SandboxServer) -> list[MessageRecord]:
@@ -598,48 +597,18 @@ async def test_legacy_action_reads_device_lists(
 
 @pytest.mark.usefixtures("cameras")
 async def test_notify_group_with_companion_app_keys(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer, config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    config_entry: MockConfigEntry,
+    notify_group: list[ServiceCall],
 ) -> None:
     """A YAML notify group hands the companion app's keys to Pushover too."""
-    phone_calls: list[ServiceCall] = []
-    hass.services.async_register("notify", "mobile_app_pixel", phone_calls.append)
-    assert await async_setup_component(
-        hass,
-        "notify",
-        {
-            "notify": [
-                {
-                    "platform": "group",
-                    "name": "family",
-                    "services": [
-                        {"service": "mobile_app_pixel"},
-                        {"service": "pushover", "data": {"data": {"sound": "siren"}}},
-                    ],
-                }
-            ]
-        },
-    )
-    await hass.async_block_till_done()
     await _entry_with_options(hass, config_entry)
     await hass.services.async_call(
-        "notify",
-        "family",
-        {
-            "title": "Door",
-            "message": "Someone at the door",
-            "data": {
-                "image": "/api/camera_proxy/camera.front",
-                "actions": [{"action": "OPEN", "title": "Open"}],
-                "push": {"interruption-level": "time-sensitive"},
-                "tag": "door",
-                "group": "doorbell",
-                "priority": "1",
-            },
-        },
-        blocking=True,
+        "notify", "family", COMPANION_CALL | {"title": "Door"}, blocking=True
     )
     await hass.async_block_till_done()
-    assert len(phone_calls) == 1
+    assert len(notify_group) == 1
     [record] = _sent(pushover_sandbox)
     assert (record.fields["title"], record.fields["priority"]) == ("Door", "1")
     assert record.fields["sound"] == "siren"
