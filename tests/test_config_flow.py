@@ -341,6 +341,55 @@ async def test_reconfigure_changes_one_key(
     assert loaded_entry.state is ConfigEntryState.LOADED
 
 
+async def test_reconfigure_reloads_once_and_only_on_change(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def validations() -> int:
+        return sum(
+            request.path.endswith("users/validate.json")
+            for request in pushover_sandbox.state.requests
+        )
+
+    before = validations()
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    # Checked by the flow, and not reloaded: nothing changed.
+    assert validations() == before + 1
+
+    result = await loaded_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_USER_KEY: DEMO_GROUP}
+    )
+    await hass.async_block_till_done()
+    # Checked by the flow, then set up once with the new key.
+    assert validations() == before + 3
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert "update listener" not in caplog.text
+
+
+async def test_unchanged_keys_set_up_a_failed_entry_again(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, config_entry: MockConfigEntry
+) -> None:
+    pushover_sandbox.controls.add_fault("500", count=100)
+    config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    pushover_sandbox.controls.clear_faults()
+
+    result = await config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: DEMO_TOKEN}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+
+
 async def test_reconfigure_refuses_another_account(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:

@@ -416,8 +416,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self.hass, api_url_of(entry), api_key, entry.data[CONF_USER_KEY]
             )
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_KEY: api_key}
+                return self._async_update_entry_and_abort(
+                    entry, {CONF_API_KEY: api_key}
                 )
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -425,6 +425,21 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={**PLACEHOLDERS, "name": entry.title},
         )
+
+    def _async_update_entry_and_abort(
+        self, entry: ConfigEntry, updates: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the checked keys and finish.
+
+        The entry's update listener reloads it when something changed. An entry
+        whose setup failed is set up again even with the same keys (a token
+        Pushover refused for a while, say); a loaded one with nothing new is
+        left alone.
+        """
+        changed = {**entry.data, **updates} != dict(entry.data)
+        if not changed and entry.state is not ConfigEntryState.LOADED:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_update_and_abort(entry, data_updates=updates)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -455,8 +470,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 self.hass, api_url_of(entry), api_key, user_key
             )
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
+                return self._async_update_entry_and_abort(
+                    entry, {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
                 )
         return self.async_show_form(
             step_id="reconfigure",
