@@ -134,8 +134,8 @@ async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
             None,
             {"base": "invalid_api_url"},
         ),
-        ({}, "500", {"base": "cannot_connect"}),
-        ({}, "drop", {"base": "cannot_connect"}),
+        ({}, "500", {"base": "cannot_connect_url"}),
+        ({}, "drop", {"base": "cannot_connect_url"}),
         ({}, "429", {"base": "unknown"}),
     ],
 )
@@ -159,6 +159,24 @@ async def test_user_step_errors_then_recovers(
         result["flow_id"], _keys(pushover_sandbox)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_unreachable_api_url_is_named_and_stays_visible(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    result = await _start_user_flow(hass)
+    advanced = result["data_schema"].schema["advanced"]
+    assert advanced.options["collapsed"] is True
+    pushover_sandbox.controls.add_fault("drop", count=1)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox)
+    )
+    assert result["errors"] == {"base": "cannot_connect_url"}
+    assert result["description_placeholders"]["api_url"] == pushover_sandbox.api_url
+    advanced = result["data_schema"].schema["advanced"]
+    assert advanced.options["collapsed"] is False
+    [url_field] = advanced.schema.schema
+    assert url_field.description == {"suggested_value": pushover_sandbox.api_url}
 
 
 async def test_group_key_is_accepted(

@@ -107,8 +107,8 @@ def api_url_of(entry: ConfigEntry) -> str:
     return str(entry.options.get(CONF_API_URL, DEFAULT_API_URL))
 
 
-def advanced_section(api_url: str) -> dict[vol.Marker, Any]:
-    """Return the collapsed form section that holds the API URL."""
+def advanced_section(api_url: str, *, collapsed: bool = True) -> dict[vol.Marker, Any]:
+    """Return the form section that holds the API URL, collapsed by default."""
     return {
         vol.Required(SECTION_ADVANCED): section(
             vol.Schema(
@@ -118,7 +118,7 @@ def advanced_section(api_url: str) -> dict[vol.Marker, Any]:
                     )
                 }
             ),
-            {"collapsed": True},
+            {"collapsed": collapsed},
         )
     }
 
@@ -301,6 +301,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         if not self._import_offered and self._importable_entries():
             return await self.async_step_import_choice()
         errors: dict[str, str] = {}
+        api_url = DEFAULT_API_URL
         if user_input is not None:
             name = user_input[CONF_NAME].strip() or DEFAULT_NAME
             api_key = clean_key(user_input[CONF_API_KEY])
@@ -310,6 +311,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
             )
             errors, _ = await async_validate_keys(self.hass, api_url, api_key, user_key)
+            if errors == {"base": "cannot_connect"} and api_url != DEFAULT_API_URL:
+                # Not the internet connection: the URL the user typed.
+                errors = {"base": "cannot_connect_url"}
             if not errors:
                 return self.async_create_entry(
                     title=name,
@@ -330,13 +334,16 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                         vol.Required(CONF_NAME, default=DEFAULT_NAME): str,
                         vol.Required(CONF_API_KEY): str,
                         vol.Required(CONF_USER_KEY): str,
-                        **advanced_section(DEFAULT_API_URL),
+                        # Kept open once a URL of one's own was given.
+                        **advanced_section(
+                            DEFAULT_API_URL, collapsed=api_url == DEFAULT_API_URL
+                        ),
                     }
                 ),
                 user_input,
             ),
             errors=errors,
-            description_placeholders=PLACEHOLDERS,
+            description_placeholders={**PLACEHOLDERS, "api_url": api_url},
         )
 
     async def async_step_import_choice(
