@@ -21,9 +21,6 @@ import subprocess
 import sys
 import time
 from typing import Any
-import urllib.error
-import urllib.parse
-import urllib.request
 
 from homeassistant.components.http.config import (
     HTTP_CONFIG_CREATED_AT,
@@ -37,6 +34,8 @@ from homeassistant.components.http.config import (
     STORAGE_MINOR_VERSION as HTTP_STORAGE_MINOR_VERSION,
     STORAGE_VERSION as HTTP_STORAGE_VERSION,
 )
+
+from sandbox.demo import HomeAssistantError, onboard, request_json
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -101,38 +100,6 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def request_json(
-    method: str,
-    url: str,
-    *,
-    token: str | None = None,
-    json_body: Mapping[str, Any] | None = None,
-    form: Mapping[str, str] | None = None,
-) -> Any:
-    """Send one HTTP request and return its JSON answer (None when empty)."""
-    headers: dict[str, str] = {}
-    data: bytes | None = None
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    if json_body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(json_body).encode()
-    elif form is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        data = urllib.parse.urlencode(form).encode()
-    if not url.startswith(f"http://{LOOPBACK}:"):
-        raise ValueError(f"the e2e tests only talk to loopback, not {url}")
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback http only, checked above
-    try:
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
-            body = response.read()
-    except urllib.error.HTTPError as err:
-        raise StackError(
-            f"{method} {url} answered {err.code}: {err.read().decode(errors='replace')}"
-        ) from err
-    return json.loads(body) if body else None
-
-
 def wait_for[T](
     what: str,
     probe: Callable[[], T | None],
@@ -146,7 +113,7 @@ def wait_for[T](
             raise StackError(
                 f"{what}: the process exited with {process.returncode}; see {log_file}"
             )
-        with contextlib.suppress(OSError, StackError):
+        with contextlib.suppress(OSError, StackError, HomeAssistantError):
             if (found := probe()) is not None:
                 return found
         time.sleep(POLL_INTERVAL)
@@ -243,40 +210,9 @@ class HomeAssistant:
 
     def onboard(self) -> None:
         """Create the owner and finish every onboarding step, as the wizard does."""
-        user = request_json(
-            "POST",
-            self.url + "/api/onboarding/users",
-            json_body={
-                "name": OWNER_NAME,
-                "username": OWNER_USERNAME,
-                "password": OWNER_PASSWORD,
-                "client_id": self.client_id,
-                "language": "en",
-            },
+        self.token = onboard(
+            self.url, name=OWNER_NAME, username=OWNER_USERNAME, password=OWNER_PASSWORD
         )
-        tokens = request_json(
-            "POST",
-            self.url + "/auth/token",
-            form={
-                "grant_type": "authorization_code",
-                "code": user["auth_code"],
-                "client_id": self.client_id,
-            },
-        )
-        self.token = tokens["access_token"]
-        self.api("POST", "/api/onboarding/core_config", {})
-        self.api("POST", "/api/onboarding/analytics", {})
-        self.api(
-            "POST",
-            "/api/onboarding/integration",
-            {
-                "client_id": self.client_id,
-                "redirect_uri": self.client_id + "?auth_callback=1",
-            },
-        )
-        steps = request_json("GET", self.url + "/api/onboarding")
-        if not all(step["done"] for step in steps):
-            raise StackError(f"onboarding is not finished: {steps}")
 
     def wait_until_running(self) -> None:
         """Wait until Home Assistant has finished starting."""
@@ -323,10 +259,13 @@ def write_configuration(config_dir: Path, port: int) -> None:
 
 
 @contextlib.contextmanager
-def start_home_assistant(folder: Path, config_dir: Path) -> Iterator[HomeAssistant]:
+def start_home_assistant(
+    folder: Path, config_dir: Path, *, onboarded: bool = True
+) -> Iterator[HomeAssistant]:
     """Run ``hass`` on a free port with a fresh configuration, then onboard it.
 
-    ``--skip-pip``: the test never installs anything into the environment.
+    With ``onboarded=False`` it is left as a new installation, waiting for its
+    owner. ``--skip-pip``: the test never installs anything into the environment.
     """
     port = free_port()
     write_configuration(config_dir, port)
@@ -349,6 +288,7 @@ def start_home_assistant(folder: Path, config_dir: Path) -> Iterator[HomeAssista
             process,
             log_file,
         )
-        home_assistant.onboard()
-        home_assistant.wait_until_running()
+        if onboarded:
+            home_assistant.onboard()
+            home_assistant.wait_until_running()
         yield home_assistant
