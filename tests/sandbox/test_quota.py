@@ -37,7 +37,7 @@ from .conftest import Api
 
 BASE = {"token": DEMO_TOKEN, "user": DEMO_USER, "message": "hello"}
 TEAM_ACCOUNT = "team"
-TEAM_TOKEN = "aSandboxTeamAppToken0000000005"  # noqa: S105 - fake
+TEAM_TOKEN = "aSandboxTeamAppToken0000000005"
 TEAM_LIMIT = 25000
 OVER_QUOTA = [
     (
