@@ -15,6 +15,7 @@ from .model import (
     RequestRecord,
 )
 from .seed import (
+    DEMO_ACCOUNT,
     DEMO_GROUP,
     DEMO_TOKEN,
     DEMO_USER,
@@ -29,6 +30,7 @@ from .server import SandboxServer
 from .state import ControlError, Controls, SandboxState
 
 __all__ = [
+    "DEMO_ACCOUNT",
     "DEMO_GROUP",
     "DEMO_TOKEN",
     "DEMO_USER",

@@ -21,7 +21,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8899, help="port (0: any free)")
-    parser.add_argument("--seed", help="JSON file of apps, users, groups and sounds")
+    parser.add_argument(
+        "--seed", help="JSON file of accounts, apps, users, groups and sounds"
+    )
     parser.add_argument("--https", action="store_true", help="serve HTTPS")
     parser.add_argument(
         "--cert-dir",

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from .api import STATE_KEY, Handler
 from .faults import FaultError
+from .model import Quota
 from .page import PAGE_HEADERS, render_page
 from .state import ControlError
 
@@ -231,39 +232,46 @@ async def expire(request: web.Request) -> web.StreamResponse:
     return ok({"receipt": found.to_json(state.clock())})
 
 
+def _figures(quota: Quota) -> dict[str, int]:
+    return {"limit": quota.limit, "remaining": quota.remaining, "reset": quota.reset}
+
+
 def _quotas(request: web.Request) -> dict[str, Any]:
+    """Each account's quota, and each application's (its account's) figures."""
     state = request.app[STATE_KEY]
-    quotas = {}
-    for token in state.seed.apps:
-        quota = state.quota(token)
-        quotas[token] = {
-            "limit": quota.limit,
-            "remaining": quota.remaining,
-            "reset": quota.reset,
-        }
-    return {"quotas": quotas}
+    seed = state.seed
+    accounts = {
+        account: _figures(state.account_quota(account))
+        | {"apps": [token for token in seed.apps if seed.account_of(token) == account]}
+        for account in seed.account_ids()
+    }
+    quotas = {token: _figures(state.quota(token)) for token in seed.apps}
+    return {"accounts": accounts, "quotas": quotas}
 
 
 async def get_quota(request: web.Request) -> web.StreamResponse:
-    """GET /_sandbox/quota: every application's limit, remaining and reset."""
+    """GET /_sandbox/quota: every account's (and app's) limit, remaining, reset."""
     return ok(_quotas(request))
 
 
 async def set_quota(request: web.Request) -> web.StreamResponse:
-    """POST /_sandbox/quota: ``{"remaining"?, "limit"?, "token"?}``."""
+    """POST /_sandbox/quota: ``{"remaining"?, "limit"?, "token"? | "account"?}``."""
     body = await _body(request)
     request.app[STATE_KEY].controls.set_quota(
         _opt_int(body, "remaining"),
         limit=_opt_int(body, "limit"),
         token=_opt_str(body, "token"),
+        account=_opt_str(body, "account"),
     )
     return ok(_quotas(request))
 
 
 async def reset_quota(request: web.Request) -> web.StreamResponse:
-    """POST /_sandbox/quota/reset: ``{"token"?}``, full allowance back."""
+    """POST /_sandbox/quota/reset: ``{"token"? | "account"?}``, allowance back."""
     body = await _body(request)
-    request.app[STATE_KEY].controls.reset_quota(_opt_str(body, "token"))
+    request.app[STATE_KEY].controls.reset_quota(
+        _opt_str(body, "token"), account=_opt_str(body, "account")
+    )
     return ok(_quotas(request))
 
 

@@ -257,7 +257,7 @@ class CallbackAttempt:
 
 @dataclass
 class Quota:
-    """An application's monthly message allowance."""
+    """An account's monthly message allowance, shared by its applications."""
 
     limit: int
     remaining: int

@@ -1,12 +1,19 @@
 """Accounts the sandbox knows: applications, users, groups and custom sounds.
 
+Since 1 May 2026 Pushover's monthly message quota belongs to the account and is
+shared by all of the account's applications, so every application names its
+account, and limits are given per account. An application that names no account
+is an account of its own (keyed by its token); an old seed's per-application
+``limit`` becomes the limit of that application's account.
+
 The default seed below is what tests, the benchmark and newcomers use. Every key in
 it is obviously fake (it spells "Sandbox") but has the real shape: 30 characters of
 ``[A-Za-z0-9]``. A different seed can be given as a mapping or a JSON file with
 this shape::
 
     {
-      "apps": {"<token>": {"name": "My app", "limit": 10000}},
+      "accounts": {"home": {"limit": 10000}},
+      "apps": {"<token>": {"name": "My app", "account": "home"}},
       "users": {"<user key>": {"devices": ["phone"], "licenses": ["Android"]}},
       "groups": {"<group key>": {"name": "Family", "users": [
           {"user": "<user key>", "device": null, "memo": "", "disabled": false}]}},
@@ -28,6 +35,7 @@ from typing import Any
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9]{30}")
 
+DEMO_ACCOUNT = "demo"
 DEMO_TOKEN = "aSandboxDemoAppToken0000000001"  # noqa: S105 - fake
 OTHER_TOKEN = "aSandboxOtherAppToken000000002"  # noqa: S105 - fake
 DEMO_USER = "uSandboxDemoUserKey00000000001"
@@ -47,12 +55,28 @@ class SeedError(ValueError):
 
 
 @dataclass(frozen=True)
+class AccountSeed:
+    """A Pushover account: its id and optional own monthly message limit."""
+
+    id: str
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
 class AppSeed:
-    """An application: its token, display name and optional own monthly limit."""
+    """An application: its token, display name and the account it belongs to.
+
+    Without an account the application is an account of its own.
+    """
 
     token: str
     name: str = "Sandbox app"
-    limit: int | None = None
+    account: str | None = None
+
+    @property
+    def account_id(self) -> str:
+        """Return the id of the account whose quota the application uses."""
+        return self.token if self.account is None else self.account
 
 
 @dataclass(frozen=True)
@@ -88,17 +112,33 @@ class Seed:
     """Everything the sandbox accepts as valid."""
 
     apps: Mapping[str, AppSeed] = field(default_factory=dict)
+    accounts: Mapping[str, AccountSeed] = field(default_factory=dict)
     users: Mapping[str, UserSeed] = field(default_factory=dict)
     groups: Mapping[str, GroupSeed] = field(default_factory=dict)
     sounds: Mapping[str, str] = field(default_factory=dict)
     monthly_limit: int = MONTHLY_LIMIT
 
-    def limit_for(self, token: str) -> int:
-        """Return the monthly message limit of the application with ``token``."""
+    def account_of(self, token: str) -> str:
+        """Return the id of the account the application with ``token`` belongs to."""
         app = self.apps.get(token)
-        if app is not None and app.limit is not None:
-            return app.limit
+        return token if app is None else app.account_id
+
+    def account_ids(self) -> list[str]:
+        """Return every account: those given, then those only named by apps."""
+        ids = dict.fromkeys(self.accounts)
+        ids.update(dict.fromkeys(app.account_id for app in self.apps.values()))
+        return list(ids)
+
+    def account_limit(self, account: str) -> int:
+        """Return the monthly message limit of ``account``."""
+        found = self.accounts.get(account)
+        if found is not None and found.limit is not None:
+            return found.limit
         return self.monthly_limit
+
+    def limit_for(self, token: str) -> int:
+        """Return the monthly limit of the account the application belongs to."""
+        return self.account_limit(self.account_of(token))
 
     @property
     def first_token(self) -> str | None:
@@ -117,7 +157,7 @@ class Seed:
             token: AppSeed(
                 token=token,
                 name=_str(spec.get("name", "Sandbox app"), f"apps.{token}.name"),
-                limit=_opt_int(spec.get("limit"), f"apps.{token}.limit"),
+                account=_opt_str(spec.get("account"), f"apps.{token}.account"),
             )
             for token, spec in _sections(data, "apps")
         }
@@ -150,6 +190,7 @@ class Seed:
         limit = _opt_int(data.get("monthly_limit", MONTHLY_LIMIT), "monthly_limit")
         return cls(
             apps=apps,
+            accounts=_accounts(data, apps),
             users=users,
             groups=groups,
             sounds=sounds,
@@ -172,9 +213,10 @@ def default_seed() -> Seed:
     """Return the built-in demo seed."""
     return Seed(
         apps={
-            DEMO_TOKEN: AppSeed(DEMO_TOKEN, "Sandbox demo app"),
-            OTHER_TOKEN: AppSeed(OTHER_TOKEN, "Sandbox other app"),
+            DEMO_TOKEN: AppSeed(DEMO_TOKEN, "Sandbox demo app", DEMO_ACCOUNT),
+            OTHER_TOKEN: AppSeed(OTHER_TOKEN, "Sandbox other app", DEMO_ACCOUNT),
         },
+        accounts={DEMO_ACCOUNT: AccountSeed(DEMO_ACCOUNT)},
         users={
             DEMO_USER: UserSeed(DEMO_USER, DEMO_USER_DEVICES, ("Android", "iOS")),
             OTHER_USER: UserSeed(OTHER_USER, OTHER_USER_DEVICES, ("Android",)),
@@ -218,6 +260,32 @@ def _sections(
     return result
 
 
+def _accounts(
+    data: Mapping[str, Any], apps: Mapping[str, AppSeed]
+) -> dict[str, AccountSeed]:
+    """Read the accounts, then the limits old seeds give per application."""
+    section = data.get("accounts", {})
+    if not isinstance(section, Mapping):
+        raise SeedError("accounts must be an object keyed by account id")
+    limits: dict[str, int | None] = {}
+    for account, spec in section.items():
+        if not isinstance(spec, Mapping):
+            raise SeedError(f"accounts.{account} must be an object")
+        limits[account] = _opt_int(spec.get("limit"), f"accounts.{account}.limit")
+    for token, spec in _sections(data, "apps"):
+        limit = _opt_int(spec.get("limit"), f"apps.{token}.limit")
+        account = apps[token].account_id
+        if limit is None or limits.get(account) == limit:
+            continue
+        if limits.get(account) is not None:
+            raise SeedError(
+                f"apps.{token}.limit: account {account} already has limit "
+                f"{limits[account]}"
+            )
+        limits[account] = limit
+    return {account: AccountSeed(account, limit) for account, limit in limits.items()}
+
+
 def _key(value: object, where: str) -> str:
     if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         raise SeedError(f"{where}: {value!r} is not 30 characters of [A-Za-z0-9]")
@@ -240,6 +308,10 @@ def _str(value: object, where: str) -> str:
     if not isinstance(value, str):
         raise SeedError(f"{where} must be a string")
     return value
+
+
+def _opt_str(value: object, where: str) -> str | None:
+    return None if value is None else _str(value, where)
 
 
 def _list(value: object, where: str) -> list[object]:

@@ -86,7 +86,7 @@ class SandboxState:
         self.faults = FaultPlan()
         self.stopping = asyncio.Event()
         self.controls = Controls(self)
-        self._quotas: dict[str, Quota] = {}
+        self._quotas: dict[str, Quota] = {}  # by account id
         self._rng = random.Random(id_seed)  # noqa: S311 - reproducible on purpose
         self._ids = itertools.count(1)
 
@@ -112,13 +112,20 @@ class SandboxState:
                 return receipt
 
     def quota(self, token: str) -> Quota:
-        """Return an application's quota, renewed when the reset time has passed."""
+        """Return the quota of the account the application with ``token`` is in.
+
+        Every application of an account draws on this one quota.
+        """
+        return self.account_quota(self.seed.account_of(token))
+
+    def account_quota(self, account: str) -> Quota:
+        """Return an account's quota, renewed when the reset time has passed."""
         now = self.clock()
-        quota = self._quotas.get(token)
+        quota = self._quotas.get(account)
         if quota is None or now >= quota.reset:
-            limit = self.seed.limit_for(token) if quota is None else quota.limit
+            limit = self.seed.account_limit(account) if quota is None else quota.limit
             quota = Quota(limit, limit, next_reset(now))
-            self._quotas[token] = quota
+            self._quotas[account] = quota
         return quota
 
     def limit_headers(self, token: str) -> dict[str, str]:
@@ -343,17 +350,29 @@ class Controls:
         found.expires_at = now
         return found
 
-    def _tokens(self, token: str | None) -> list[str]:
-        if token is None:
-            return list(self._state.seed.apps)
-        if token not in self._state.seed.apps:
-            raise ControlError(404, f"no application with token {token}")
-        return [token]
+    def _accounts(self, token: str | None, account: str | None) -> list[str]:
+        seed = self._state.seed
+        if token is not None and account is not None:
+            raise ControlError(400, "give a token or an account, not both")
+        if token is not None:
+            if token not in seed.apps:
+                raise ControlError(404, f"no application with token {token}")
+            return [seed.account_of(token)]
+        if account is None:
+            return seed.account_ids()
+        if account not in seed.account_ids():
+            raise ControlError(404, f"no account {account}")
+        return [account]
 
-    def reset_quota(self, token: str | None = None) -> None:
-        """Give one application (default: all) its full monthly allowance back."""
-        for app in self._tokens(token):
-            quota = self._state.quota(app)
+    def reset_quota(
+        self, token: str | None = None, *, account: str | None = None
+    ) -> None:
+        """Give an account its full monthly allowance back (default: all accounts).
+
+        The account is given by its id or by the token of one of its applications.
+        """
+        for found in self._accounts(token, account):
+            quota = self._state.account_quota(found)
             quota.remaining = quota.limit
 
     def set_quota(
@@ -362,10 +381,14 @@ class Controls:
         *,
         limit: int | None = None,
         token: str | None = None,
+        account: str | None = None,
     ) -> None:
-        """Set the remaining messages and/or the limit of one (default: all) apps."""
-        for app in self._tokens(token):
-            quota = self._state.quota(app)
+        """Set the remaining messages and/or the limit of an account (default: all).
+
+        The account is given by its id or by the token of one of its applications.
+        """
+        for found in self._accounts(token, account):
+            quota = self._state.account_quota(found)
             if limit is not None:
                 quota.limit = limit
             if remaining is not None:

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus.const import CONF_QUOTA_WARNING, DOMAIN
 from custom_components.pushover_plus.coordinator import QUOTA_REFRESH, QUOTA_SHOW_DELAY
-from sandbox.seed import DEMO_TOKEN
+from sandbox.seed import DEMO_TOKEN, OTHER_TOKEN, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
 from tests.outbox_helpers import advance
@@ -24,6 +24,7 @@ from tests.outbox_helpers import advance
 REMAINING = "sensor.pushover_messages_remaining"
 LIMIT = "sensor.pushover_monthly_message_limit"
 RESET = "sensor.pushover_quota_reset"
+WAITING = "sensor.pushover_messages_waiting"
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -135,7 +136,7 @@ async def test_outbox_sensor_counts_waiting_messages(
     pushover_sandbox: SandboxServer,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    waiting = "sensor.pushover_messages_waiting"
+    waiting = WAITING
     assert _state(hass, waiting) == "0"
     pushover_sandbox.controls.add_fault("503_html", count=1)
     await _send(hass)
@@ -145,3 +146,60 @@ async def test_outbox_sensor_counts_waiting_messages(
     await advance(hass, freezer, 6)  # the first retry comes after 5 s
     assert _state(hass, waiting) == "0"
     assert len(pushover_sandbox.state.messages) == 1
+
+
+def _friendly_names(hass: HomeAssistant) -> dict[str, str]:
+    names = {}
+    for entity_id in (LIMIT, REMAINING, RESET, WAITING):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        names[entity_id] = state.attributes["friendly_name"]
+    return names
+
+
+async def test_short_names_keep_the_entity_ids(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    # Short enough for the device page; the IDs are those of the longer names.
+    assert _friendly_names(hass) == {
+        LIMIT: "Pushover Monthly quota",
+        REMAINING: "Pushover Quota left",
+        RESET: "Pushover Quota resets",
+        WAITING: "Pushover Waiting",
+    }
+
+
+async def test_names_in_german_keep_the_entity_ids(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    hass.config.language = "de"
+    entry = demo_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert _friendly_names(hass) == {
+        LIMIT: "Pushover Monatslimit",
+        REMAINING: "Pushover Noch übrig",
+        RESET: "Pushover Erneuerung",
+        WAITING: "Pushover Wartend",
+    }
+
+
+async def test_two_tokens_of_one_account_show_the_same_quota(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    # The demo tokens are two applications of one Pushover account.
+    other = demo_entry(
+        pushover_sandbox, api_key=OTHER_TOKEN, user_key=OTHER_USER, name="Other"
+    )
+    other.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(other.entry_id)
+    await _send(hass)
+    await _send(hass)
+    await _show(hass, freezer)
+    assert _state(hass, REMAINING) == "9998"
+    await _refresh(hass, freezer)
+    assert _state(hass, "sensor.other_messages_remaining") == "9998"
+    assert _state(hass, "sensor.other_monthly_message_limit") == "10000"

@@ -24,11 +24,18 @@ from .entity import recipient_device_info
 
 PARALLEL_UPDATES = 0
 
+OUTBOX_OBJECT_ID = "Messages waiting"
+
 
 @dataclass(frozen=True, kw_only=True)
 class QuotaSensorDescription(SensorEntityDescription):
-    """A figure of the application's monthly quota."""
+    """A figure of the Pushover account's monthly quota.
 
+    ``object_id`` is the name entity IDs were made from before the names were
+    shortened; it keeps the IDs of new installations the same as before.
+    """
+
+    object_id: str
     value: Callable[[Quota], int | datetime]
 
 
@@ -36,12 +43,14 @@ QUOTA_SENSORS = (
     QuotaSensorDescription(
         key="monthly_limit",
         translation_key="monthly_limit",
+        object_id="Monthly message limit",
         native_unit_of_measurement="messages",
         value=lambda quota: quota.limit,
     ),
     QuotaSensorDescription(
         key="messages_remaining",
         translation_key="messages_remaining",
+        object_id="Messages remaining",
         native_unit_of_measurement="messages",
         state_class=SensorStateClass.MEASUREMENT,
         value=lambda quota: quota.remaining,
@@ -49,6 +58,7 @@ QUOTA_SENSORS = (
     QuotaSensorDescription(
         key="quota_reset",
         translation_key="quota_reset",
+        object_id="Quota reset",
         device_class=SensorDeviceClass.TIMESTAMP,
         value=lambda quota: quota.reset,
     ),
@@ -91,6 +101,11 @@ class OutboxSensor(SensorEntity):
         self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
 
     @property
+    def suggested_object_id(self) -> str:
+        """Keep the entity ID the earlier, longer name gave."""
+        return OUTBOX_OBJECT_ID
+
+    @property
     def native_value(self) -> int:
         """Return the number of waiting messages."""
         return self._outbox.size
@@ -112,6 +127,11 @@ class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):
         self._attr_device_info = recipient_device_info(
             entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
         )
+
+    @property
+    def suggested_object_id(self) -> str:
+        """Keep the entity ID the earlier, longer name gave."""
+        return self.entity_description.object_id
 
     @property
     def native_value(self) -> int | datetime:

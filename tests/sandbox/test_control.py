@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from sandbox import (
+    DEMO_ACCOUNT,
     DEMO_GROUP,
     DEMO_TOKEN,
     DEMO_USER,
@@ -43,6 +44,8 @@ def test_seed_constants_look_like_real_keys() -> None:
     assert dict(seed.sounds) == {"doorbell": "Doorbell (custom)"}
     assert seed.monthly_limit == 10000
     assert (seed.first_token, seed.first_user) == (DEMO_TOKEN, DEMO_USER)
+    assert seed.account_of(DEMO_TOKEN) == seed.account_of(OTHER_TOKEN) == DEMO_ACCOUNT
+    assert seed.account_ids() == [DEMO_ACCOUNT]
 
 
 def test_seed_file(tmp_path: Path) -> None:
@@ -66,14 +69,50 @@ def test_seed_file(tmp_path: Path) -> None:
     assert resolve_seed(str(path)) == seed
     assert seed.apps[DEMO_TOKEN].name == "Mine"
     assert seed.limit_for(DEMO_TOKEN) == 5
+    assert seed.account_of(DEMO_TOKEN) == DEMO_TOKEN
     assert seed.monthly_limit == 10000
     assert seed.groups[DEMO_GROUP].members[0].device == "watch"
     assert dict(seed.sounds) == {"gong": "Gong"}
 
 
+def test_seed_accounts() -> None:
+    seed = resolve_seed(
+        {
+            "accounts": {"home": {"limit": 25000}, "spare": {}},
+            "apps": {
+                DEMO_TOKEN: {"account": "home"},
+                OTHER_TOKEN: {"account": "home", "limit": 25000},
+                NO_DEVICE_USER: {"account": "work", "limit": 50},
+            },
+            "monthly_limit": 7500,
+        }
+    )
+    assert seed.account_ids() == ["home", "spare", "work"]
+    assert seed.limit_for(DEMO_TOKEN) == seed.limit_for(OTHER_TOKEN) == 25000
+    assert seed.limit_for(NO_DEVICE_USER) == 50
+    assert seed.account_limit("spare") == 7500
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
+        ({"accounts": []}, "accounts must be an object keyed by account id"),
+        ({"accounts": {"home": 5}}, "accounts.home must be an object"),
+        (
+            {"accounts": {"home": {"limit": "5"}}},
+            "accounts.home.limit must be a non-negative integer",
+        ),
+        (
+            {"apps": {DEMO_TOKEN: {"account": 1}}},
+            f"apps.{DEMO_TOKEN}.account must be a string",
+        ),
+        (
+            {
+                "accounts": {"home": {"limit": 5}},
+                "apps": {DEMO_TOKEN: {"account": "home", "limit": 6}},
+            },
+            f"apps.{DEMO_TOKEN}.limit: account home already has limit 5",
+        ),
         ({"apps": []}, "apps must be an object keyed by 30-character keys"),
         ({"apps": {"short": {}}}, "apps: 'short' is not 30 characters of [A-Za-z0-9]"),
         ({"users": {DEMO_USER: []}}, f"users.{DEMO_USER} must be an object"),

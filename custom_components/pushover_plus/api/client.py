@@ -577,7 +577,7 @@ class PushoverClient:
         return _parse_reply(data, _canceled_count, read_only=False)
 
     async def get_limits(self) -> Quota:
-        """Return the application's monthly quota (and remember it)."""
+        """Return the account's monthly quota (and remember it)."""
         data, _ = await self._call(
             "GET", "apps/limits.json", params={"token": self._token}
         )
@@ -710,7 +710,7 @@ class PushoverClient:
         )
         if status == 429:
             raise QuotaExceededError(
-                "The application's monthly Pushover message quota is used up.",
+                "The Pushover account's monthly message quota is used up.",
                 status=status,
                 request_id=request_id,
                 reset_at=quota.reset if quota is not None else None,

@@ -152,7 +152,7 @@ class NoActiveDevicesError(PushoverRequestError):
 
 
 class QuotaExceededError(PushoverError):
-    """The application used up its monthly message quota (HTTP 429).
+    """The account used up its monthly message quota (HTTP 429).
 
     Sending again only helps after ``reset_at`` (taken from the reply's
     ``X-Limit-App-Reset`` header, ``None`` when absent), so it is not retryable.

@@ -178,7 +178,7 @@ class Glance:
 
 @dataclass(frozen=True, slots=True)
 class Quota:
-    """The application's monthly message allowance."""
+    """The account's monthly message allowance, shared by its applications."""
 
     limit: int
     remaining: int
