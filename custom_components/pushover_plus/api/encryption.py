@@ -159,10 +159,10 @@ def longest_encrypted_prefix(text: str, limit: int) -> int:
     an empty text fits: an encrypted field is never shorter than
     ``encrypted_length("")`` characters.
     """
-    if encrypted_length(text) <= limit:
-        return len(text)
     if encrypted_length("") > limit:
         return 0
+    if encrypted_length(text) <= limit:
+        return len(text)
     fits, too_long = 0, len(text)
     while too_long - fits > 1:
         middle = (fits + too_long) // 2
