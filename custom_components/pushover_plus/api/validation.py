@@ -441,12 +441,8 @@ def _validate_encrypted(message: Message) -> None:
             )
 
 
-def validate_message(message: Message) -> tuple[str, ...]:
-    """Check a message against the API's rules; return its recipient keys.
-
-    Checks that need file I/O (the size of a file attachment) happen when sending.
-    """
-    users = validate_users(message.user)
+def _validate_texts(message: Message) -> None:
+    """Check the message text and the lengths of the text fields."""
     text = _text(message.message, "message")
     if not text.strip():
         raise _fail("message", ValidationCode.MESSAGE_EMPTY, "The message is empty.")
@@ -455,6 +451,15 @@ def validate_message(message: Message) -> tuple[str, ...]:
             _max_length(value, name, limit, code)
     else:
         _validate_encrypted(message)
+
+
+def validate_message(message: Message) -> tuple[str, ...]:
+    """Check a message against the API's rules; return its recipient keys.
+
+    Checks that need file I/O (the size of a file attachment) happen when sending.
+    """
+    users = validate_users(message.user)
+    _validate_texts(message)
     devices = _string_list(message.devices, "devices")
     for device in devices:
         validate_device_name(device)
