@@ -4,6 +4,7 @@ Start it with ``python -m sandbox`` or, in Python, ``async with SandboxServer()`
 """
 
 from .clock import Clock
+from .e2ee import DecryptError, Decryption, decrypt_message
 from .faults import FAULT_KINDS, Fault
 from .model import (
     Attachment,
@@ -19,9 +20,11 @@ from .seed import (
     DEMO_GROUP,
     DEMO_TOKEN,
     DEMO_USER,
+    DEMO_USER_ENCRYPTION_KEY,
     NO_DEVICE_USER,
     OTHER_TOKEN,
     OTHER_USER,
+    OTHER_USER_ENCRYPTION_KEY,
     Seed,
     default_seed,
     load_seed,
@@ -34,16 +37,20 @@ __all__ = [
     "DEMO_GROUP",
     "DEMO_TOKEN",
     "DEMO_USER",
+    "DEMO_USER_ENCRYPTION_KEY",
     "FAULT_KINDS",
     "NO_DEVICE_USER",
     "OTHER_TOKEN",
     "OTHER_USER",
+    "OTHER_USER_ENCRYPTION_KEY",
     "Attachment",
     "CallbackAttempt",
     "Clock",
     "ConnectionStats",
     "ControlError",
     "Controls",
+    "DecryptError",
+    "Decryption",
     "Fault",
     "GlanceRecord",
     "MessageRecord",
@@ -52,6 +59,7 @@ __all__ = [
     "SandboxServer",
     "SandboxState",
     "Seed",
+    "decrypt_message",
     "default_seed",
     "load_seed",
 ]

@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 
-from .seed import SeedError, resolve_seed
+from .seed import Seed, SeedError, resolve_seed
 from .server import SandboxServer
 
 
@@ -34,6 +34,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _encryption_key(seed: Seed) -> str:
+    """Return the demo user's end-to-end encryption key, to enter in the app."""
+    user = seed.users.get(seed.first_user or "")
+    if user is None or user.encryption_key is None:
+        return "(none in seed)"
+    return user.encryption_key
+
+
 def banner(server: SandboxServer) -> str:
     """Return what to print once the server listens."""
     seed = server.state.seed
@@ -43,6 +51,7 @@ def banner(server: SandboxServer) -> str:
         f"  Page:       {server.page_url}",
         f"  Demo token: {seed.first_token or '(none in seed)'}",
         f"  Demo user:  {seed.first_user or '(none in seed)'}",
+        f"  E2EE key:   {_encryption_key(seed)}",
     ]
     if server.ca_file is not None:
         lines.append(f"  CA file:    {server.ca_file.resolve()}")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .e2ee import Decryption
 
 RECEIPT_RETENTION = 7 * 24 * 3600
 """Receipts can be looked up for about a week after the message was sent."""
@@ -90,6 +93,13 @@ class MessageRecord:
     """True when it went to all the user's devices (no or an unknown device)."""
     unknown_devices: list[str]
     receipt: str | None = None
+    decryption: Decryption | None = None
+    """For an ``encrypted=1`` message, what this user's phone decrypted."""
+
+    @property
+    def encrypted(self) -> bool:
+        """Return whether the message was sent end-to-end encrypted."""
+        return self.decryption is not None
 
     def to_json(self) -> dict[str, Any]:
         """Describe the message as plain JSON values."""
@@ -109,6 +119,10 @@ class MessageRecord:
             "all_devices": self.all_devices,
             "unknown_devices": self.unknown_devices,
             "receipt": self.receipt,
+            "encrypted": self.encrypted,
+            "decryption": None
+            if self.decryption is None
+            else self.decryption.to_json(),
         }
 
 

@@ -2,7 +2,9 @@
 
 Everything taken from a message is escaped. Messages sent with ``html=1`` keep
 only the markup Pushover supports (b, i, u, font color, a href); any other markup
-is shown as text. Monospace messages go in a ``<pre>``.
+is shown as text. Monospace messages go in a ``<pre>``. End-to-end encrypted
+messages are shown decrypted with a lock mark, or as "Could not decrypt" when the
+recipient's key does not open them, as the Pushover app does.
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ import re
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from .e2ee import ENCRYPTED_FIELDS
 from .rules import is_on, optional, parse_int
 
 if TYPE_CHECKING:
-    from .model import MessageRecord
+    from .e2ee import Decryption
+    from .model import MessageRecord, Receipt
     from .state import SandboxState
 
 REFRESH_SECONDS: Final = 5
+LOCK: Final = '<span class="lock" title="End-to-end encrypted">\N{LOCK}</span> '
+NOT_DECRYPTED_TITLE: Final = "Could not decrypt"
+NOT_DECRYPTED_TEXT: Final = (
+    "This message could not be decrypted: the encryption key on this phone does "
+    "not match, or a field was damaged."
+)
 SAFE_SCHEMES: Final = frozenset({"http", "https", "mailto", "tel"})
 COLOR_PATTERN: Final = re.compile(r"#[0-9A-Fa-f]{3,8}|[A-Za-z]{1,20}")
 PRIORITY_NAMES: Final = {
@@ -58,6 +68,7 @@ pre.body{font-family:ui-monospace,monospace;background:#f3f5f7;padding:.5em}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 .8em;font-size:.8em;
 color:#445;margin:.5em 0 0}dt{font-weight:600}dd{margin:0}
 form{margin:.6em 0 0}
+.lock{font-size:.9em}
 button{background:#d63c3c;color:#fff;border:0;border-radius:6px;padding:.4em 1em;
 font-size:.95em;cursor:pointer}
 """
@@ -176,11 +187,50 @@ def _link(fields: dict[str, str]) -> str:
     )
 
 
+def _readable(message: MessageRecord) -> dict[str, str]:
+    """Return the fields as the phone shows them: decrypted when encrypted."""
+    decryption = message.decryption
+    if decryption is None:
+        return message.fields
+    if decryption.ok:
+        return message.fields | decryption.fields
+    cleared = dict.fromkeys(ENCRYPTED_FIELDS, "")
+    return (
+        message.fields
+        | cleared
+        | {
+            "title": NOT_DECRYPTED_TITLE,
+            "message": NOT_DECRYPTED_TEXT,
+            "html": "",
+            "monospace": "",
+        }
+    )
+
+
+def _encryption(decryption: Decryption) -> str:
+    """Describe what came of decrypting an end-to-end encrypted message."""
+    if decryption.ok:
+        return "end-to-end, decrypted"
+    reasons = "; ".join(f"{name}: {why}" for name, why in decryption.errors.items())
+    return f"end-to-end, could not decrypt ({reasons})"
+
+
+def _receipt_status(receipt: Receipt, now: float) -> str:
+    if receipt.acknowledged_at is not None:
+        return f"acknowledged by {receipt.acknowledged_by}"
+    if receipt.cancelled_at is not None:
+        return "cancelled"
+    if receipt.expired(now):
+        return "expired"
+    return "waiting for acknowledgement"
+
+
 def _message(state: SandboxState, message: MessageRecord, now: float) -> str:
-    fields = message.fields
+    fields = _readable(message)
     app = state.seed.apps.get(message.token)
     app_name = app.name if app is not None else message.token
     title = optional(fields, "title") or app_name
+    lock = LOCK if message.encrypted else ""
     timestamp = parse_int(fields.get("timestamp", "")) or message.received_at
     devices = ", ".join(message.devices)
     if message.all_devices:
@@ -194,13 +244,15 @@ def _message(state: SandboxState, message: MessageRecord, now: float) -> str:
         details.append(("Group", message.group))
     if message.unknown_devices:
         details.append(("Unknown devices", ", ".join(message.unknown_devices)))
+    if message.decryption is not None:
+        details.append(("Encryption", _encryption(message.decryption)))
     parts = [
         f'<article class="msg p{message.priority}" id="message-{message.id}">',
         (
             f'<div class="meta"><span>{escape(app_name)}</span>'
             f"<time>{escape(_time(timestamp))}</time></div>"
         ),
-        f"<h2>{escape(title)}</h2>",
+        f"<h2>{lock}{escape(title)}</h2>",
         _body(fields),
         _link(fields),
     ]
@@ -211,14 +263,7 @@ def _message(state: SandboxState, message: MessageRecord, now: float) -> str:
         )
     receipt = state.receipts.get(message.receipt or "")
     if receipt is not None:
-        if receipt.acknowledged_at is not None:
-            status = f"acknowledged by {receipt.acknowledged_by}"
-        elif receipt.cancelled_at is not None:
-            status = "cancelled"
-        elif receipt.expired(now):
-            status = "expired"
-        else:
-            status = "waiting for acknowledgement"
+        status = _receipt_status(receipt, now)
         details.append(("Receipt", f"{receipt.receipt}: {status}"))
     parts.append(
         "<dl>"

@@ -16,6 +16,9 @@ Choices where the public documentation says nothing exact:
   are ignored with another priority, and ``ttl`` is ignored with priority 2.
 * ``html`` and ``monospace`` are on for ``1``/``true``/``yes``/``on``.
 * ``device`` is not even checked when it is ignored (several users, or a group).
+* ``encrypted=1`` messages are checked as sent: the length limits apply to the
+  encrypted (base64) texts, and a field that does not decrypt is delivered all
+  the same (only the phone finds out, see :mod:`sandbox.e2ee`).
 """
 
 from __future__ import annotations

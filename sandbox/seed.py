@@ -14,14 +14,16 @@ this shape::
     {
       "accounts": {"home": {"limit": 10000}},
       "apps": {"<token>": {"name": "My app", "account": "home"}},
-      "users": {"<user key>": {"devices": ["phone"], "licenses": ["Android"]}},
+      "users": {"<user key>": {"devices": ["phone"], "licenses": ["Android"],
+                               "encryption_key": "<64 hex characters>"}},
       "groups": {"<group key>": {"name": "Family", "users": [
           {"user": "<user key>", "device": null, "memo": "", "disabled": false}]}},
       "sounds": {"doorbell": "Doorbell (custom)"},
       "monthly_limit": 10000
     }
 
-A seed replaces the default one as a whole; sections left out are empty.
+A seed replaces the default one as a whole; sections left out are empty. A user's
+``encryption_key`` is the end-to-end key set in their Pushover app (optional).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import re
 from typing import Any
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9]{30}")
+ENCRYPTION_KEY_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 DEMO_ACCOUNT = "demo"
 DEMO_TOKEN = "aSandboxDemoAppToken0000000001"  # noqa: S105 - fake
@@ -42,6 +45,9 @@ DEMO_USER = "uSandboxDemoUserKey00000000001"
 OTHER_USER = "uSandboxOtherUserKey0000000002"
 NO_DEVICE_USER = "uSandboxNoDeviceUserKey0000003"
 DEMO_GROUP = "gSandboxFamilyGroupKey00000004"
+# End-to-end encryption keys as the Pushover app shows them (64 hex characters).
+DEMO_USER_ENCRYPTION_KEY = "5a4db0c5" + "0" * 54 + "01"
+OTHER_USER_ENCRYPTION_KEY = "5a4db0c5" + "0" * 54 + "02"
 
 DEMO_USER_DEVICES = ("phone", "tablet", "desktop")
 OTHER_USER_DEVICES = ("pixel",)
@@ -81,11 +87,16 @@ class AppSeed:
 
 @dataclass(frozen=True)
 class UserSeed:
-    """A user account with its active device names and licensed platforms."""
+    """A user account: active device names, licensed platforms, encryption key.
+
+    ``encryption_key`` is the end-to-end key of the account (64 lowercase hex
+    characters) that its phones decrypt ``encrypted=1`` messages with, if any.
+    """
 
     key: str
     devices: tuple[str, ...] = ()
     licenses: tuple[str, ...] = ()
+    encryption_key: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -166,6 +177,9 @@ class Seed:
                 key=key,
                 devices=_str_tuple(spec.get("devices", []), f"users.{key}.devices"),
                 licenses=_str_tuple(spec.get("licenses", []), f"users.{key}.licenses"),
+                encryption_key=_encryption_key(
+                    spec.get("encryption_key"), f"users.{key}.encryption_key"
+                ),
             )
             for key, spec in _sections(data, "users")
         }
@@ -218,8 +232,15 @@ def default_seed() -> Seed:
         },
         accounts={DEMO_ACCOUNT: AccountSeed(DEMO_ACCOUNT)},
         users={
-            DEMO_USER: UserSeed(DEMO_USER, DEMO_USER_DEVICES, ("Android", "iOS")),
-            OTHER_USER: UserSeed(OTHER_USER, OTHER_USER_DEVICES, ("Android",)),
+            DEMO_USER: UserSeed(
+                DEMO_USER,
+                DEMO_USER_DEVICES,
+                ("Android", "iOS"),
+                DEMO_USER_ENCRYPTION_KEY,
+            ),
+            OTHER_USER: UserSeed(
+                OTHER_USER, OTHER_USER_DEVICES, ("Android",), OTHER_USER_ENCRYPTION_KEY
+            ),
             NO_DEVICE_USER: UserSeed(NO_DEVICE_USER, (), ()),
         },
         groups={
@@ -290,6 +311,15 @@ def _key(value: object, where: str) -> str:
     if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
         raise SeedError(f"{where}: {value!r} is not 30 characters of [A-Za-z0-9]")
     return value
+
+
+def _encryption_key(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    text = "".join(_str(value, where).split()).lower()
+    if not ENCRYPTION_KEY_PATTERN.fullmatch(text):
+        raise SeedError(f"{where} must be 64 hexadecimal characters")
+    return text
 
 
 def _member(value: object, where: str) -> GroupMember:

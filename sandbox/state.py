@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from .clock import Clock
+from .e2ee import Decryption, decrypt_message
 from .faults import Fault, FaultPlan
 from .model import (
     Attachment,
@@ -26,7 +27,14 @@ from .model import (
     Receipt,
     RequestRecord,
 )
-from .rules import BUILTIN_SOUNDS, QUOTA_EXCEEDED, ApiError, Delivery, MessageSpec
+from .rules import (
+    BUILTIN_SOUNDS,
+    QUOTA_EXCEEDED,
+    ApiError,
+    Delivery,
+    MessageSpec,
+    is_on,
+)
 from .seed import Seed, resolve_seed
 
 if TYPE_CHECKING:
@@ -174,6 +182,7 @@ class SandboxState:
                 devices=list(delivery.devices),
                 all_devices=delivery.all_devices,
                 unknown_devices=list(delivery.unknown_devices),
+                decryption=self._decryption(fields, delivery.user),
             )
             for delivery in deliveries
         ]
@@ -195,6 +204,12 @@ class SandboxState:
                 record.receipt = receipt.receipt
         self.messages.extend(records)
         return records, receipt
+
+    def _decryption(self, fields: Mapping[str, str], user: str) -> Decryption | None:
+        """Return what ``user``'s phone decrypts of an ``encrypted=1`` message."""
+        if not is_on(fields.get("encrypted")):
+            return None
+        return decrypt_message(fields, self.seed.users[user].encryption_key)
 
     def find_receipt(self, token: str, receipt: str) -> Receipt | None:
         """Return an application's receipt if it is still kept."""

@@ -181,6 +181,8 @@ async def test_messages_and_requests_listing(
         "all_devices": True,
         "unknown_devices": [],
         "receipt": receipt,
+        "encrypted": False,
+        "decryption": None,
     }
     reply = await api.control("GET", "requests")
     first, second = reply.body["requests"]

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import requests
 
-from sandbox import DEMO_TOKEN, DEMO_USER, SandboxServer
+from sandbox import DEMO_TOKEN, DEMO_USER, DEMO_USER_ENCRYPTION_KEY, SandboxServer
 from sandbox.__main__ import banner, main, parse_args
 
 BASE = {"token": DEMO_TOKEN, "user": DEMO_USER, "message": "over TLS"}
@@ -118,6 +118,7 @@ def test_banner() -> None:
         "  Page:       http://127.0.0.1:8899/\n"
         f"  Demo token: {DEMO_TOKEN}\n"
         f"  Demo user:  {DEMO_USER}\n"
+        f"  E2EE key:   {DEMO_USER_ENCRYPTION_KEY}\n"
         "  Controls:   http://127.0.0.1:8899/_sandbox/messages (and more)\n"
     )
 

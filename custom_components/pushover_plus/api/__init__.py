@@ -1,7 +1,8 @@
 """Async client for the Pushover API.
 
-Self-contained: it depends on aiohttp, yarl and multidict only, never on Home
-Assistant, so it can be tested and reused on its own.
+Self-contained: it depends on aiohttp, yarl, multidict and cryptography only
+(all of which Home Assistant ships), never on Home Assistant, so it can be tested
+and reused on its own.
 """
 
 from .client import DEFAULT_TIMEOUT, PushoverClient
@@ -22,7 +23,19 @@ from .const import (
     MIN_PRIORITY,
     MIN_RETRY,
 )
+from .encryption import (
+    ENCRYPTED_FIELDS,
+    KEY_HEX_LENGTH,
+    check_encryption_key,
+    decrypt_field,
+    encrypt_field,
+    encrypted_length,
+    longest_encrypted_prefix,
+    parse_encryption_key,
+    validate_encryption_key,
+)
 from .errors import (
+    EncryptionError,
     InvalidResponseError,
     InvalidTokenError,
     InvalidUserError,
@@ -61,6 +74,8 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
     "EMERGENCY_PRIORITY",
+    "ENCRYPTED_FIELDS",
+    "KEY_HEX_LENGTH",
     "MAX_ATTACHMENT_SIZE",
     "MAX_CONCURRENT_REQUESTS",
     "MAX_DEVICE_NAME_LENGTH",
@@ -75,6 +90,7 @@ __all__ = [
     "MIN_PRIORITY",
     "MIN_RETRY",
     "Attachment",
+    "EncryptionError",
     "Glance",
     "GroupInfo",
     "GroupUser",
@@ -96,9 +112,16 @@ __all__ = [
     "ServerError",
     "UserValidation",
     "ValidationCode",
+    "check_encryption_key",
+    "decrypt_field",
+    "encrypt_field",
+    "encrypted_length",
     "is_valid_key",
+    "longest_encrypted_prefix",
+    "parse_encryption_key",
     "scrub_secrets",
     "validate_device_name",
+    "validate_encryption_key",
     "validate_glance",
     "validate_message",
     "validate_token",

@@ -27,6 +27,7 @@ from .const import (
     MAX_ATTACHMENT_SIZE,
     MAX_CONCURRENT_REQUESTS,
 )
+from .encryption import encrypt_fields
 from .errors import (
     InvalidResponseError,
     InvalidTokenError,
@@ -479,7 +480,8 @@ class PushoverClient:
     async def send_message(self, message: Message) -> MessageResult:
         """Send ``message``; return the request id, receipt and quota snapshot.
 
-        The message is validated first; nothing is sent when it is refused.
+        The message is validated first; nothing is sent when it is refused. With
+        an ``encryption_key`` its texts are sent end-to-end encrypted.
         """
         users = validate_message(message)
         fields: dict[str, str] = {
@@ -517,6 +519,8 @@ class PushoverClient:
         fields.update(
             {key: value for key, value in given.items() if key not in ignored}
         )
+        if message.encryption_key is not None:
+            fields = encrypt_fields(message.encryption_key, fields)
         data, quota = await self._call(
             "POST",
             "messages.json",

@@ -92,6 +92,9 @@ class ValidationCode(StrEnum):
     RECEIPT_INVALID = "receipt_invalid"
     GLANCE_EMPTY = "glance_empty"
     PERCENT_OUT_OF_RANGE = "percent_out_of_range"
+    ENCRYPTION_KEY_INVALID = "encryption_key_invalid"
+    ENCRYPTED_TOO_LONG = "encrypted_too_long"
+    ENCRYPTED_TITLE_MISSING = "encrypted_title_missing"
 
 
 class MessageValidationError(PushoverError, ValueError):
@@ -115,6 +118,10 @@ class MessageValidationError(PushoverError, ValueError):
         self.field = field
         self.code = code
         self.placeholders: dict[str, str] = dict(placeholders or {})
+
+
+class EncryptionError(PushoverError):
+    """A field could not be encrypted or decrypted (never says with what key)."""
 
 
 class PushoverRequestError(PushoverError):

@@ -129,6 +129,12 @@ class Message:
     ``user`` is one user or group key, or a sequence of up to 50 keys delivered
     in one request. Fields left at ``None``/empty/``False`` are not sent. Check a
     message early with :func:`validate_message`; the client checks it again.
+
+    With ``encryption_key`` (32 bytes, see :func:`parse_encryption_key`) the
+    client sends message, title, url and url_title end-to-end encrypted
+    (``encrypted=1``). Such a message needs a title, since Pushover would put a
+    plain default title the phone cannot decrypt, and Pushover's length limits
+    apply to the encrypted texts. The key is left out of the repr.
     """
 
     user: str | Sequence[str] = field(repr=False)
@@ -151,6 +157,7 @@ class Message:
     attachment: Attachment | None = None
     attachment_base64: str | None = field(default=None, repr=False)
     attachment_type: str | None = None
+    encryption_key: bytes | None = field(default=None, repr=False)
 
     @property
     def users(self) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ from .const import (
     MIN_PRIORITY,
     MIN_RETRY,
 )
+from .encryption import encrypted_length, validate_encryption_key
 from .errors import MessageValidationError, ValidationCode
 
 if TYPE_CHECKING:
@@ -390,24 +391,75 @@ def _validate_base64_attachment(message: Message) -> None:
     check_attachment_size(len(decoded))
 
 
+def _text_fields(
+    message: Message,
+) -> tuple[tuple[str, str | None, int, ValidationCode], ...]:
+    """Return the fields with a length limit: name, value, limit, code."""
+    return (
+        (
+            "message",
+            message.message,
+            MAX_MESSAGE_LENGTH,
+            ValidationCode.MESSAGE_TOO_LONG,
+        ),
+        ("title", message.title, MAX_TITLE_LENGTH, ValidationCode.TITLE_TOO_LONG),
+        ("url", message.url, MAX_URL_LENGTH, ValidationCode.URL_TOO_LONG),
+        (
+            "url_title",
+            message.url_title,
+            MAX_URL_TITLE_LENGTH,
+            ValidationCode.URL_TITLE_TOO_LONG,
+        ),
+    )
+
+
+def _validate_encrypted(message: Message) -> None:
+    """Check an end-to-end encrypted message: key, title, encrypted lengths.
+
+    The limits apply to the encrypted text, whose length does not depend on the
+    random IV (see :func:`encrypted_length`).
+    """
+    validate_encryption_key(message.encryption_key)
+    if not message.title:
+        raise _fail(
+            "title",
+            ValidationCode.ENCRYPTED_TITLE_MISSING,
+            "An encrypted message needs a title: Pushover would add its own "
+            "title in clear, which the phone cannot decrypt.",
+        )
+    for name, value, limit, _ in _text_fields(message):
+        if not value:
+            continue
+        length = encrypted_length(_text(value, name))
+        if length > limit:
+            raise _fail(
+                name,
+                ValidationCode.ENCRYPTED_TOO_LONG,
+                f"The {name} field is {length} characters long once encrypted; "
+                f"the limit is {limit}.",
+                {"max": str(limit), "length": str(length)},
+            )
+
+
+def _validate_texts(message: Message) -> None:
+    """Check the message text and the lengths of the text fields."""
+    text = _text(message.message, "message")
+    if not text.strip():
+        raise _fail("message", ValidationCode.MESSAGE_EMPTY, "The message is empty.")
+    if message.encryption_key is None:
+        for name, value, limit, code in _text_fields(message):
+            _max_length(value, name, limit, code)
+    else:
+        _validate_encrypted(message)
+
+
 def validate_message(message: Message) -> tuple[str, ...]:
     """Check a message against the API's rules; return its recipient keys.
 
     Checks that need file I/O (the size of a file attachment) happen when sending.
     """
     users = validate_users(message.user)
-    text = _text(message.message, "message")
-    if not text.strip():
-        raise _fail("message", ValidationCode.MESSAGE_EMPTY, "The message is empty.")
-    _max_length(text, "message", MAX_MESSAGE_LENGTH, ValidationCode.MESSAGE_TOO_LONG)
-    _max_length(message.title, "title", MAX_TITLE_LENGTH, ValidationCode.TITLE_TOO_LONG)
-    _max_length(message.url, "url", MAX_URL_LENGTH, ValidationCode.URL_TOO_LONG)
-    _max_length(
-        message.url_title,
-        "url_title",
-        MAX_URL_TITLE_LENGTH,
-        ValidationCode.URL_TITLE_TOO_LONG,
-    )
+    _validate_texts(message)
     devices = _string_list(message.devices, "devices")
     for device in devices:
         validate_device_name(device)
