@@ -112,6 +112,7 @@ class PushoverNotifyEntity(NotifyEntity):
     """Sends to a recipient: all its devices, or the one it stands for."""
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(
