@@ -83,15 +83,7 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             figure.goal = f"< {MAX_MEMORY_FACTOR} x file (worst run)"
             figure.met = figure.high < MAX_MEMORY_FACTOR
 
-    if pair := _restart_pair(figures):
-        ours_restart, builtin_restart = pair
-        ratio = ours_restart.median / builtin_restart.median
-        ours_restart.goal = (
-            f"ours from saved state/built-in setup {ratio:.2f} "
-            f"(<= {RESTART_OF_BUILTIN})"
-        )
-        ours_restart.met = ratio <= RESTART_OF_BUILTIN
-
+    _judge_restart(figures)
     ours_setup = figures.find(SETUP, SETUP_METRIC, "ours")
     builtin_setup = figures.find(SETUP, SETUP_METRIC, "builtin")
     if ours_setup is not None and builtin_setup is not None:
@@ -107,6 +99,18 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             f"(ideal {ideal:,.0f})"
         )
         ours_setup.met = worst <= best
+
+
+def _judge_restart(figures: Figures) -> None:
+    """Judge the setup of an entry set up before against the built-in's."""
+    if pair := _restart_pair(figures):
+        ours_restart, builtin_restart = pair
+        ratio = ours_restart.median / builtin_restart.median
+        ours_restart.goal = (
+            f"ours from saved state/built-in setup {ratio:.2f} "
+            f"(<= {RESTART_OF_BUILTIN})"
+        )
+        ours_restart.met = ratio <= RESTART_OF_BUILTIN
 
 
 def _restart_pair(figures: Figures) -> tuple[Figure, Figure] | None:
