@@ -407,7 +407,8 @@ class Bench:
         self.hass.config_entries.async_update_entry(
             self.ours_entry, options={**self.ours_entry.options, CONF_API_URL: url}
         )
-        await self.hass.async_block_till_done()
+        # Including asking Pushover again in the background after the reload.
+        await self.hass.async_block_till_done(wait_background_tasks=True)
         self._check_loaded()
         self.link = link
 

@@ -275,6 +275,28 @@ async def reset_quota(request: web.Request) -> web.StreamResponse:
     return ok(_quotas(request))
 
 
+async def set_devices(request: web.Request) -> web.StreamResponse:
+    """POST /_sandbox/users/{user}/devices: ``{"devices": [names]}``."""
+    devices = (await _body(request)).get("devices")
+    if not isinstance(devices, list) or not all(
+        isinstance(name, str) for name in devices
+    ):
+        raise ControlError(400, "devices must be a list of names")
+    request.app[STATE_KEY].controls.set_devices(request.match_info["user"], devices)
+    return ok({"devices": devices})
+
+
+async def add_sound(request: web.Request) -> web.StreamResponse:
+    """POST /_sandbox/sounds: ``{"name", "description"?}``, a custom sound."""
+    body = await _body(request)
+    name = _opt_str(body, "name")
+    if name is None:
+        raise ControlError(400, "name is required")
+    state = request.app[STATE_KEY]
+    state.controls.add_sound(name, _opt_str(body, "description") or name)
+    return ok({"sounds": state.sounds})
+
+
 async def get_clock(request: web.Request) -> web.StreamResponse:
     """GET /_sandbox/clock: the sandbox's current Unix time."""
     return ok({"now": request.app[STATE_KEY].clock()})
@@ -315,5 +337,7 @@ def add_control_routes(app: web.Application) -> None:
     router.add_get(PREFIX + "/quota", get_quota)
     router.add_post(PREFIX + "/quota", set_quota)
     router.add_post(PREFIX + "/quota/reset", reset_quota)
+    router.add_post(PREFIX + "/users/{user}/devices", set_devices)
+    router.add_post(PREFIX + "/sounds", add_sound)
     router.add_get(PREFIX + "/clock", get_clock)
     router.add_post(PREFIX + "/clock", advance_clock)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 import itertools
 import random
@@ -293,6 +294,19 @@ class Controls:
     def clear_faults(self) -> None:
         """Drop every planned fault."""
         self._state.faults.clear()
+
+    def set_devices(self, user: str, devices: Sequence[str]) -> None:
+        """Give a user these active devices, as if added or removed in the app."""
+        seed = self._state.seed
+        if user not in seed.users:
+            raise ControlError(404, "no user with that key")
+        users = {**seed.users, user: replace(seed.users[user], devices=tuple(devices))}
+        self._state.seed = replace(seed, users=users)
+
+    def add_sound(self, name: str, description: str) -> None:
+        """Add a custom sound to the account, as if uploaded at Pushover."""
+        seed = self._state.seed
+        self._state.seed = replace(seed, sounds={**seed.sounds, name: description})
 
     def receipt(self, receipt: str) -> Receipt:
         """Return a receipt by its id, whatever application sent it."""

@@ -317,3 +317,39 @@ async def test_outbox_file_damaged_on_start(
         note="1 message cut off in the file: reported in the log, not sendable",
         injected=1,
     )
+
+
+async def test_start_while_pushover_is_down(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Started from what it stored; every message waits, then goes once."""
+    entry = await setup_entry(hass, pushover_sandbox)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    pushover_sandbox.controls.add_fault("drop", fraction=1.0)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    sent = [f"{way} message" for way in WAYS]
+    seen_first = [
+        await call(hass, way, text) for way, text in zip(WAYS, sent, strict=True)
+    ]
+    assert seen_first == ["success", "success", "queued"]
+    assert entry.runtime_data.outbox.size == 3
+    injected = len(pushover_sandbox.state.requests)
+    pushover_sandbox.controls.clear_faults()
+    for _ in range(3):
+        await advance(hass, freezer, 11)
+
+    assert texts(pushover_sandbox) == sent
+    case = record(
+        pushover_sandbox,
+        "start while Pushover is down",
+        "all three",
+        sent,
+        set(),
+        "success (queued)",
+        injected=injected,
+    )
+    assert case.lost == 0

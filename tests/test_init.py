@@ -154,11 +154,12 @@ async def test_no_active_devices_is_a_repair_not_a_retry(
     assert issue.translation_placeholders["recipient"] == "Pushover"
 
     # The user adds a device at Pushover (here: the key changes to one with
-    # devices) and the entry reloads: the issue goes away.
+    # devices) and the entry reloads: the issue goes away once Pushover is
+    # asked again, in the background.
     hass.config_entries.async_update_entry(
         entry, data={**entry.data, CONF_USER_KEY: DEMO_USER}
     )
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 

@@ -243,7 +243,6 @@ async def test_what_pushover_accepts_is_delivered(
         ({"ttl": 0}, "ttl_not_positive", "ttl"),
         ({"ttl": -5}, "ttl_not_positive", "ttl"),
         ({"devices": ["phone", "pixel9"]}, "unknown_device", "devices"),
-        ({"sound": "trumpet"}, "unknown_sound", "sound"),
         ({"url": "https://e.com/" + "a" * 500}, "url_too_long", "url"),
         ({"message": "   "}, "message_empty", "message"),
     ],
@@ -626,19 +625,6 @@ async def test_legacy_action_goes_away_on_unload(
     assert await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.services.has_service("notify", "pushover")
-
-
-async def test_removed_device_entity_is_cleaned_up(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
-) -> None:
-    registry = er.async_get(hass)
-    assert registry.async_get("notify.pushover_tablet") is not None
-    users = pushover_sandbox.state.seed.users
-    users[DEMO_USER] = replace(users[DEMO_USER], devices=("phone", "desktop"))
-    await hass.config_entries.async_reload(loaded_entry.entry_id)
-    await hass.async_block_till_done()
-    assert registry.async_get("notify.pushover_tablet") is None
-    assert registry.async_get("notify.pushover_phone") is not None
 
 
 async def test_send_message_action_is_described(

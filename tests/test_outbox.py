@@ -517,7 +517,13 @@ async def test_a_delivery_cut_short_by_unloading_is_kept(
     freezer.move_to(dt_util.utcnow() + timedelta(seconds=6))
     await asyncio.sleep(0.1)
 
+    open_before = pushover_sandbox.state.connections.current
     await hass.config_entries.async_reload(entry.entry_id)
+    # Setup does not wait for the network: let the sandbox see the sender go.
+    async with asyncio.timeout(TEST_TIMEOUT):
+        # No event tells of a closed connection: look once per loop turn.
+        while pushover_sandbox.state.connections.current >= open_before:  # noqa: ASYNC110
+            await asyncio.sleep(0)
     await advance(hass, freezer, 6)
 
     # The sandbox drops a request whose sender went away: no duplicate here.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -12,27 +9,22 @@ from homeassistant.exceptions import (
     ConfigEntryError,
     ConfigEntryNotReady,
 )
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    issue_registry as ir,
-)
+from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 
+from .account import Account, Learnt, async_remove_account
 from .api import (
     InvalidTokenError,
     InvalidUserError,
     MessageValidationError,
-    NoActiveDevicesError,
     PushoverClient,
     PushoverError,
 )
 from .const import (
     BUILTIN_DOMAIN,
     BUILTIN_ISSUE_PREFIX,
-    CLIENTS_URL,
     CONF_API_KEY,
     CONF_API_URL,
     CONF_USER_KEY,
@@ -41,21 +33,12 @@ from .const import (
     MAIN_RECIPIENT,
 )
 from .coordinator import QuotaCoordinator
-from .data import (
-    PushoverPlusConfigEntry,
-    PushoverPlusData,
-    Recipient,
-    RecipientConfig,
-    message_defaults,
-)
-from .entity import recipient_device_info
+from .data import PushoverPlusConfigEntry, PushoverPlusData, RecipientConfig
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
-
-_LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -75,13 +58,59 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Validate the token and every recipient, then remember what the API said."""
+    """Start from what Pushover said before, or ask it first.
+
+    With stored answers nothing waits for the network: Pushover is asked
+    again in the background, and messages wait in the outbox meanwhile.
+    """
     # Listen before anything can fail, and for the entry's lifetime: a changed
     # option (the API URL, say) must reload an entry whose setup is failing too.
     if _async_reload_on_update not in entry.update_listeners:
         entry.add_update_listener(_async_reload_on_update)
+    client = _client(hass, entry)
+    account = Account(hass, entry, client, _configured(entry))
+    learnt = await account.async_load()
+    stored = learnt is not None
+    if learnt is None:
+        learnt = await _async_ask_first(account)
+
+    entry.runtime_data = runtime = PushoverPlusData(
+        client=client,
+        account=account,
+        sounds=learnt.sounds,
+        recipients={},
+        sender=Sender(hass, entry),
+        legacy_service=PushoverLegacyNotifyService(entry),
+        outbox=Outbox(hass, entry),
+        receipts=ReceiptTracker(hass, entry),
+        quota=QuotaCoordinator(hass, entry, learnt.quota),
+    )
+    account.async_use(account.recipients(learnt))
+    if not stored:
+        await account.async_save(learnt.quota)
+    await runtime.receipts.async_start()
+    await runtime.outbox.async_load()
+    for listener in (runtime.receipts, runtime.quota):
+        entry.async_on_unload(
+            runtime.sender.async_add_sent_listener(listener.async_message_sent)
+        )
+    _async_offer_builtin_removal(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await entry.runtime_data.legacy_service.async_start(hass)
+    if stored:
+        entry.async_create_background_task(
+            hass,
+            runtime.quota.async_refresh(),
+            f"{DOMAIN} ask Pushover {entry.entry_id}",
+            eager_start=False,
+        )
+    return True
+
+
+def _client(hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> PushoverClient:
+    """Return the entry's client; a token of the wrong shape needs reauth."""
     try:
-        client = PushoverClient(
+        return PushoverClient(
             async_get_clientsession(hass),
             entry.data[CONF_API_KEY],
             base_url=entry.options.get(CONF_API_URL, DEFAULT_API_URL),
@@ -92,7 +121,10 @@ async def async_setup_entry(
             translation_domain=DOMAIN, translation_key="invalid_api_key"
         ) from err
 
-    configured = [
+
+def _configured(entry: PushoverPlusConfigEntry) -> list[RecipientConfig]:
+    """Return the entry's own user key and its recipient subentries."""
+    return [
         RecipientConfig(
             MAIN_RECIPIENT,
             None,
@@ -111,17 +143,12 @@ async def async_setup_entry(
             for subentry_id, subentry in entry.subentries.items()
         ),
     ]
+
+
+async def _async_ask_first(account: Account) -> Learnt:
+    """Ask Pushover for everything on a first setup: without it, nothing starts."""
     try:
-        sounds, limits, recipients = await asyncio.gather(
-            client.get_sounds(),
-            client.get_limits(),
-            asyncio.gather(
-                *(
-                    _async_validate_recipient(hass, entry, client, config)
-                    for config in configured
-                )
-            ),
-        )
+        return await account.async_fetch()
     except InvalidTokenError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_api_key"
@@ -136,34 +163,6 @@ async def async_setup_entry(
             translation_key="cannot_connect",
             translation_placeholders={"error": str(err)},
         ) from err
-
-    entry.runtime_data = runtime = PushoverPlusData(
-        client=client,
-        sounds=sounds,
-        recipients={recipient.recipient_id: recipient for recipient in recipients},
-        sender=Sender(hass, entry),
-        legacy_service=PushoverLegacyNotifyService(entry),
-        outbox=Outbox(hass, entry),
-        receipts=ReceiptTracker(hass, entry),
-        quota=QuotaCoordinator(hass, entry, limits),
-    )
-    await runtime.receipts.async_start()
-    await runtime.outbox.async_load()
-    for listener in (runtime.receipts, runtime.quota):
-        entry.async_on_unload(
-            runtime.sender.async_add_sent_listener(listener.async_message_sent)
-        )
-    device_registry = dr.async_get(hass)
-    for recipient in recipients:
-        device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            config_subentry_id=recipient.subentry_id,
-            **recipient_device_info(entry, recipient),
-        )
-    _async_offer_builtin_removal(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await entry.runtime_data.legacy_service.async_start(hass)
-    return True
 
 
 @callback
@@ -205,51 +204,6 @@ def _async_offer_builtin_removal(
             )
 
 
-async def _async_validate_recipient(
-    hass: HomeAssistant,
-    entry: PushoverPlusConfigEntry,
-    client: PushoverClient,
-    config: RecipientConfig,
-) -> Recipient:
-    """Ask the API for a recipient's devices; no device is a repair, not a retry."""
-    issue_id = f"no_active_devices_{entry.entry_id}_{config.recipient_id}"
-    try:
-        validation = await client.validate_user(config.user_key)
-    except NoActiveDevicesError:
-        _LOGGER.warning(
-            "Pushover recipient %s has no active device: nothing can be delivered",
-            config.name,
-        )
-        ir.async_create_issue(
-            hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="no_active_devices",
-            translation_placeholders={
-                "recipient": config.name,
-                "clients_url": CLIENTS_URL,
-            },
-            learn_more_url=CLIENTS_URL,
-        )
-        devices: tuple[str, ...] = ()
-        is_group = False
-    else:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
-        devices = validation.devices
-        is_group = validation.is_group
-    return Recipient(
-        recipient_id=config.recipient_id,
-        name=config.name,
-        user_key=config.user_key,
-        subentry_id=config.subentry_id,
-        devices=devices,
-        is_group=is_group,
-        defaults=message_defaults(config.settings),
-    )
-
-
 async def _async_reload_on_update(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
@@ -270,5 +224,6 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Delete the outbox of a removed entry."""
+    """Delete the outbox and the stored answers of a removed entry."""
     await async_remove_outbox(hass, entry.entry_id)
+    await async_remove_account(hass, entry.entry_id)

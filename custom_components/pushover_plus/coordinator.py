@@ -1,4 +1,9 @@
-"""The application's message quota, from replies and from apps/limits.json."""
+"""The application's message quota, from replies and from apps/limits.json.
+
+Its refresh also asks Pushover again about devices, groups and sounds (see
+account.py): hourly, and in the background after a start from stored answers,
+sooner after a failure (the outbox's back-off) until it succeeds.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,16 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import InvalidTokenError, MessageResult, PushoverError, Quota
+from .api import (
+    InvalidTokenError,
+    InvalidUserError,
+    MessageResult,
+    PushoverError,
+    Quota,
+)
 from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
 from .data import PushoverPlusConfigEntry
+from .outbox import FIRST_RETRY, MAX_RETRY
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,24 +55,42 @@ class QuotaCoordinator(DataUpdateCoordinator[Quota]):
             update_interval=QUOTA_REFRESH,
         )
         self._latest = quota
+        #: The wait before the next attempt after a failure, None after a success.
+        self._retry: timedelta | None = None
         self._cancel_show: CALLBACK_TYPE | None = None
         self.async_set_updated_data(quota)
         self.async_add_listener(self._async_check_threshold)
         entry.async_on_unload(self._async_cancel_show)
 
     async def _async_update_data(self) -> Quota:
+        account = self.config_entry.runtime_data.account
         try:
-            quota = await self.config_entry.runtime_data.client.get_limits()
+            quota = await account.async_refresh()
         except InvalidTokenError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_api_key"
             ) from err
+        except InvalidUserError as err:
+            # Setup reports a refused user key; it must ask Pushover to see it.
+            await account.async_forget()
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="invalid_user_key"
+            ) from err
         except PushoverError as err:
+            retry_after = None
+            if err.retryable:
+                self._retry = (
+                    min(2 * self._retry, MAX_RETRY) if self._retry else FIRST_RETRY
+                )
+                retry_after = self._retry.total_seconds()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="cannot_connect",
                 translation_placeholders={"error": str(err)},
+                retry_after=retry_after,
             ) from err
+        self._retry = None
         self._latest = quota
         return quota
 

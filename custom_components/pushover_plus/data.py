@@ -11,6 +11,7 @@ from homeassistant.config_entries import ConfigEntry
 from .api import PushoverClient
 
 if TYPE_CHECKING:
+    from .account import Account
     from .coordinator import QuotaCoordinator
     from .notify import PushoverLegacyNotifyService
     from .outbox import Outbox
@@ -75,6 +76,8 @@ class PushoverPlusData:
     """The client and what setup learnt from the API."""
 
     client: PushoverClient
+    #: Keeps the recipients and sounds below current, and stored.
+    account: Account
     sounds: dict[str, str]
     recipients: dict[str, Recipient]
     sender: Sender

@@ -13,11 +13,13 @@ from homeassistant.components.notify.const import (
 )
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant, ServiceResponse, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
+from .account import signal_recipients_changed
 from .const import (
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
@@ -74,20 +76,42 @@ async def async_setup_entry(
     entry: PushoverPlusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add one entity per recipient and one per device of each recipient."""
-    wanted: set[str] = set()
-    for recipient in entry.runtime_data.recipients.values():
-        entities = [PushoverNotifyEntity(entry, recipient, None)] + [
-            PushoverNotifyEntity(entry, recipient, device)
-            for device in recipient.devices
-        ]
-        wanted.update(entity.unique_id for entity in entities if entity.unique_id)
-        async_add_entities(entities, config_subentry_id=recipient.subentry_id)
+    """Add one entity per recipient and one per device of each recipient.
 
-    # A device removed at Pushover leaves its entity behind: drop it.
+    A device Pushover reports later gets its entity then; one it stops
+    reporting keeps its entity, unavailable, until the next start.
+    """
+    added: set[str] = set()
+
+    @callback
+    def async_add_new() -> None:
+        for recipient in entry.runtime_data.recipients.values():
+            entities = [
+                entity
+                for entity in (
+                    PushoverNotifyEntity(entry, recipient, None),
+                    *(
+                        PushoverNotifyEntity(entry, recipient, device)
+                        for device in recipient.devices
+                    ),
+                )
+                if entity.unique_id not in added
+            ]
+            added.update(entity.unique_id for entity in entities if entity.unique_id)
+            if entities:
+                async_add_entities(entities, config_subentry_id=recipient.subentry_id)
+
+    async_add_new()
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_recipients_changed(entry.entry_id), async_add_new
+        )
+    )
+
+    # A device removed at Pushover before this start leaves its entity behind.
     registry = er.async_get(hass)
     for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if registered.domain == "notify" and registered.unique_id not in wanted:
+        if registered.domain == "notify" and registered.unique_id not in added:
             registry.async_remove(registered.entity_id)
 
 
@@ -95,6 +119,7 @@ class PushoverNotifyEntity(NotifyEntity):
     """Sends to a recipient: all its devices, or the one it stands for."""
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(
@@ -105,7 +130,7 @@ class PushoverNotifyEntity(NotifyEntity):
     ) -> None:
         """Stand for ``recipient``, or only for one of its devices."""
         self._entry = entry
-        self._recipient = recipient
+        self._recipient_id = recipient.recipient_id
         self._devices = (device,) if device else ()
         self._attr_device_info = recipient_device_info(entry, recipient)
         self._attr_unique_id = f"{entry.entry_id}_{recipient.recipient_id}"
@@ -115,6 +140,29 @@ class PushoverNotifyEntity(NotifyEntity):
             self._attr_translation_placeholders = {"device": device}
         else:
             self._attr_name = None
+
+    @property
+    def _recipient(self) -> Recipient:
+        """Return the recipient as last reported by Pushover."""
+        return self._entry.runtime_data.recipients[self._recipient_id]
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether Pushover still reports the device stood for."""
+        return all(device in self._recipient.devices for device in self._devices)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the recipient's devices."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_recipients_changed(self._entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:

@@ -221,6 +221,42 @@ def _shorten(text: str, limit: int) -> str:
     return text[: cut if cut > 0 else room].rstrip() + ELLIPSIS
 
 
+def _chosen_devices(
+    recipient: Recipient, fields: Mapping[str, Any], devices: Sequence[str]
+) -> tuple[str, ...]:
+    """Return the devices a message is for: the entity's, the fields' or defaults."""
+    chosen = tuple(devices) or _names(fields, CONF_DEVICES)
+    if not chosen and CONF_DEVICES not in fields:
+        chosen = tuple(recipient.defaults.get(CONF_DEVICES, ()))
+    return chosen
+
+
+def _chosen_sound(recipient: Recipient, fields: Mapping[str, Any]) -> str | None:
+    """Return the sound a message asks for, or the recipient's default."""
+    sound = _text(fields, CONF_SOUND)
+    return recipient.defaults.get(CONF_SOUND) if sound is None else sound
+
+
+async def _async_learn_names(
+    entry: PushoverPlusConfigEntry,
+    recipient: Recipient,
+    fields: Mapping[str, Any],
+    devices: Sequence[str],
+) -> Recipient:
+    """Ask Pushover again before a device or sound is taken for unknown.
+
+    Devices and custom sounds are added at Pushover at any time. Returns the
+    recipient as now known.
+    """
+    runtime = entry.runtime_data
+    chosen = _chosen_devices(recipient, fields, devices)
+    if any(name not in recipient.devices for name in chosen):
+        recipient = await runtime.account.async_check_devices(recipient)
+    if (sound := _chosen_sound(recipient, fields)) and sound not in runtime.sounds:
+        await runtime.account.async_check_sounds()
+    return recipient
+
+
 def prepare(
     entry: PushoverPlusConfigEntry,
     recipient: Recipient,
@@ -244,9 +280,8 @@ def prepare(
     if title is not None and len(title) > MAX_TITLE_LENGTH:
         title = _shorten(title, MAX_TITLE_LENGTH)
 
-    chosen = tuple(devices) or _names(fields, CONF_DEVICES)
-    if not chosen and CONF_DEVICES not in fields:
-        chosen = tuple(defaults.get(CONF_DEVICES, ()))
+    # An unknown name would make Pushover deliver to every device: refused.
+    chosen = _chosen_devices(recipient, fields, devices)
     if unknown := [name for name in chosen if name not in recipient.devices]:
         raise invalid_field(
             "unknown_device",
@@ -255,16 +290,15 @@ def prepare(
             known=", ".join(recipient.devices) or "-",
         )
 
-    sound = _text(fields, CONF_SOUND)
-    if sound is None:
-        sound = defaults.get(CONF_SOUND)
+    # An unknown sound only costs the sound: the message goes without it.
+    sound = _chosen_sound(recipient, fields)
     if sound and sound not in runtime.sounds:
-        raise invalid_field(
-            "unknown_sound",
-            CONF_SOUND,
-            sound=sound,
-            known=", ".join(sorted(runtime.sounds)),
+        _LOGGER.warning(
+            "Pushover does not know the sound %s: the message goes with the "
+            "device's default sound",
+            sound,
         )
+        sound = None
 
     priority = _integer(fields, CONF_PRIORITY)
     if priority is None:
@@ -486,6 +520,7 @@ async def async_send(
     ``status`` is ``sent``, or ``queued`` when (part of) the message waits in
     the outbox; ``messages`` lists the parts Pushover accepted.
     """
+    recipient = await _async_learn_names(entry, recipient, fields, devices)
     outgoing = prepare(entry, recipient, fields, devices=devices)
     outcome = await entry.runtime_data.sender.async_send(outgoing, recipient, batch_key)
     response: dict[str, Any] = {

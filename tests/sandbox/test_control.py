@@ -221,6 +221,27 @@ async def test_glances_listing(api: Api) -> None:
     )
 
 
+async def test_devices_and_sounds_change_at_runtime(api: Api) -> None:
+    reply = await api.control(
+        "POST", f"users/{DEMO_USER}/devices", {"devices": ["phone", "watch"]}
+    )
+    assert reply.body == {"status": 1, "devices": ["phone", "watch"]}
+    reply = await api.post(
+        "users/validate.json", {"token": DEMO_TOKEN, "user": DEMO_USER}
+    )
+    assert reply.body["devices"] == ["phone", "watch"]
+    reply = await api.control("POST", "sounds", {"name": "trumpet"})
+    assert reply.body["sounds"]["trumpet"] == "trumpet"
+    reply = await api.get("sounds.json", {"token": DEMO_TOKEN})
+    assert reply.body["sounds"]["trumpet"] == "trumpet"
+
+    reply = await api.control("POST", "users/nobody/devices", {"devices": []})
+    assert reply.status == 404
+    reply = await api.control("POST", f"users/{DEMO_USER}/devices", {"devices": "x"})
+    assert reply.status == 400
+    assert (await api.control("POST", "sounds", {})).status == 400
+
+
 async def test_clock_control(api: Api, pushover_sandbox: SandboxServer) -> None:
     start = pushover_sandbox.clock()
     assert (await api.control("GET", "clock")).body == {"status": 1, "now": start}
