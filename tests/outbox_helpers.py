@@ -8,6 +8,8 @@ the clock runs (so that a hanging request does time out) and
 from __future__ import annotations
 
 from datetime import timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -31,12 +33,18 @@ def store_key(entry: MockConfigEntry) -> str:
     return f"pushover_plus.outbox.{entry.entry_id}"
 
 
+def outbox_folder(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
+    """Return the folder of an entry's queued messages and their images."""
+    return Path(hass.config.path(".storage", f"{store_key(entry)}.files"))
+
+
 def stored_messages(
-    hass_storage: dict[str, Any], entry: MockConfigEntry
+    hass: HomeAssistant, entry: MockConfigEntry
 ) -> list[dict[str, Any]]:
-    """Return the queued messages as the store holds them."""
-    stored: list[dict[str, Any]] = hass_storage[store_key(entry)]["data"]["messages"]
-    return stored
+    """Return the queued messages as their files hold them, oldest first."""
+    folder = outbox_folder(hass, entry)
+    found = [json.loads(path.read_text()) for path in folder.glob("*.json")]
+    return sorted(found, key=lambda message: int(message["seq"]))
 
 
 async def setup_entry(

@@ -49,6 +49,10 @@ CONF_API_URL: Final = "api_url"
 CONF_ATTACHMENT_HOSTS: Final = "attachment_hosts"
 
 DEFAULT_OUTBOX_MAX_AGE_HOURS: Final = 24
+#: Most messages an outbox holds: more than three days of one a minute.
+OUTBOX_MAX_MESSAGES: Final = 5000
+#: Most bytes of images an outbox holds (decimal megabytes, as disks count).
+OUTBOX_MAX_BYTES: Final = 200_000_000
 #: Fired when the outbox gives up on a message.
 EVENT_DELIVERY_FAILED: Final = f"{DOMAIN}_delivery_failed"
 DEFAULT_QUOTA_WARNING: Final = 500
