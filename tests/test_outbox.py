@@ -14,7 +14,6 @@ from homeassistant.components.camera.const import DATA_COMPONENT as CAMERAS
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
@@ -30,8 +29,10 @@ from tests.outbox_helpers import (
     TEST_TIMEOUT,
     advance,
     fields_as_sent,
+    issue,
     message_requests,
     outbox_folder,
+    send,
     setup_entry,
     store_key,
     stored_messages,
@@ -45,27 +46,6 @@ pytestmark = pytest.mark.freeze_time(tick=True)
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a hanging request time out quickly."""
     monkeypatch.setattr(integration, "REQUEST_TIMEOUT", TEST_TIMEOUT)
-
-
-async def send(
-    hass: HomeAssistant, message: str, entity: str = "notify.pushover", **fields: Any
-) -> dict[str, Any]:
-    """Send through pushover_plus.send_message; return the entity's response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": entity, "message": message, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response[entity]  # type: ignore[assignment]
-    return result
-
-
-def issue(hass: HomeAssistant, entry_id: str) -> ir.IssueEntry | None:
-    """Return the entry's delivery_failed repair issue, if raised."""
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"delivery_failed_{entry_id}")
 
 
 async def test_transient_failure_is_stored_then_sent_after_five_seconds(
@@ -530,20 +510,26 @@ async def test_removing_the_entry_removes_its_outbox(
     pushover_sandbox: SandboxServer,
     hass_storage: dict[str, Any],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", 2)
     entry = await setup_entry(hass, pushover_sandbox)
     hass.config.allowlist_external_dirs = {str(tmp_path / "www")}
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "snap.png").write_bytes(image_bytes())
     pushover_sandbox.controls.add_fault("500", count=1)
-    await send(hass, "Look", attachment="local/snap.png")
-    folder = Path(hass.config.path(".storage", f"{store_key(entry)}.files"))
-    assert any(folder.iterdir())
+    for text in ("Dropped for room", "Look", "Text"):
+        await send(hass, text, attachment="local/snap.png")
+    folder = outbox_folder(hass, entry)
+    assert len(list(folder.iterdir())) == 4
+    assert store_key(entry) in hass_storage
+    assert issue(hass, entry.entry_id, "outbox_full") is not None
 
     assert await hass.config_entries.async_remove(entry.entry_id)
 
     assert store_key(entry) not in hass_storage
     assert not folder.exists()
+    assert issue(hass, entry.entry_id, "outbox_full") is None
 
 
 def _item(item_id: str, text: str, **changes: Any) -> dict[str, Any]:

@@ -95,6 +95,10 @@ STOP_TIMEOUT: float = 10.0
 #: Characters of the message text that name a dropped message without a title.
 _LABEL_LENGTH: Final = 60
 _MEGABYTE: Final = 1_000_000
+#: The outbox's repair issues (their translation keys).
+_DELIVERY_FAILED: Final = "delivery_failed"
+_OUTBOX_FULL: Final = "outbox_full"
+_ISSUES: Final = (_DELIVERY_FAILED, _OUTBOX_FULL)
 
 
 class DropReason(StrEnum):
@@ -111,10 +115,12 @@ class DropReason(StrEnum):
 
 
 async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the outbox of a removed entry: its store and every message file."""
+    """Delete the outbox of a removed entry: its store, files and repairs."""
     key, folder = paths(hass, entry_id)
     await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     await hass.async_add_executor_job(shutil.rmtree, folder, True)
+    for issue in _ISSUES:
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
 
 
 # The outbox ---------------------------------------------------------------------
@@ -666,7 +672,7 @@ class Outbox:
         """Show the repairs: a message was dropped in the last day, or for room."""
         self._drops = [drop for drop in self._drops if drop.at + DROP_MEMORY > now]
         self._show_issue(
-            "delivery_failed",
+            _DELIVERY_FAILED,
             bool(self._drops),
             {
                 "count": str(len(self._drops)),
@@ -674,7 +680,7 @@ class Outbox:
             },
         )
         self._show_issue(
-            "outbox_full",
+            _OUTBOX_FULL,
             self._full_drops > 0,
             {
                 "count": str(self._full_drops),
