@@ -11,7 +11,16 @@ from typing import Any
 
 from .params import Params
 from .results import Figure, Figures
-from .scenarios import ATTACHMENT, BURST, CPU, LATENCY, OURS, SETUP
+from .scenarios import (
+    ATTACHMENT,
+    BURST,
+    CPU,
+    LATENCY,
+    OURS,
+    OUTBOX,
+    SETUP,
+    outbox_metric,
+)
 
 LATENCY_SPEEDUP = 2.5
 LATENCY_OVER_FLOOR = 1.2
@@ -20,6 +29,8 @@ CPU_OVER_FLOOR = 1.5
 BURST_SLACK = 1.2
 MAX_STALL_MS = 5.0
 MAX_MEMORY_FACTOR = 1.5
+#: Queueing with many messages waiting, at most this many times with few.
+OUTBOX_RATIO = 1.5
 
 
 def _pair(
@@ -72,6 +83,7 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             figure.goal = f"< {MAX_MEMORY_FACTOR} x file (worst run)"
             figure.met = figure.high < MAX_MEMORY_FACTOR
 
+    _evaluate_outbox(figures, params, context)
     ours_setup = figures.find(SETUP, "setup time", "ours")
     builtin_setup = figures.find(SETUP, "setup time", "builtin")
     if ours_setup is not None and builtin_setup is not None:
@@ -87,6 +99,21 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             f"(ideal {ideal:,.0f})"
         )
         ours_setup.met = worst <= best
+
+
+def _evaluate_outbox(figures: Figures, params: Params, context: dict[str, Any]) -> None:
+    """Judge the cost of queueing with many messages waiting against few."""
+    few = figures.find(OUTBOX, outbox_metric(params.outbox_few), "ours")
+    many = figures.find(OUTBOX, outbox_metric(params.outbox_many), "ours")
+    if few is None or many is None:
+        return
+    ratio = many.median / few.median
+    context["outbox_ratio"] = ratio
+    many.goal = (
+        f"{params.outbox_many:,}/{params.outbox_few:,} waiting {ratio:.2f} "
+        f"(<= {OUTBOX_RATIO})"
+    )
+    many.met = ratio <= OUTBOX_RATIO
 
 
 def _rounds(arrivals_ms: list[float], rtt: float) -> int:
@@ -120,6 +147,9 @@ def short_goals(
         (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
         (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",
     }
+    goals[OUTBOX, outbox_metric(params.outbox_many)] = (
+        f"<= {OUTBOX_RATIO}x with {params.outbox_few:,} waiting"
+    )
     if "burst_ideal_ms" in context:
         allowed = BURST_SLACK * context["burst_ideal_ms"]
         goals[BURST, "total time"] = f"<= {allowed:,.0f} ms ({BURST_SLACK}x ideal)"

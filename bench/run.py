@@ -30,7 +30,7 @@ from .scenarios import Scenarios, say
 
 #: In the order they run: those over loopback first, then those over the proxy,
 #: so that the link changes once (the table lists them by number).
-SCENARIOS = ("cpu", "attachment", "latency", "burst", "setup")
+SCENARIOS = ("cpu", "attachment", "outbox", "latency", "burst", "setup")
 
 
 class _CountingHandler(logging.Handler):
@@ -178,6 +178,11 @@ def run(
         out.write(
             f"Loop-lag probe on an idle loop: {context['idle_loop_lag_ms']:.2f} ms; "
             f"attachment {context['attachment_bytes']:,} bytes\n"
+        )
+    if "outbox_ratio" in context:
+        out.write(
+            f"Outbox: CPU per queued message with {params.outbox_many:,} waiting "
+            f"/ with {params.outbox_few:,} waiting = {context['outbox_ratio']:.2f}\n"
         )
     verdicts = [item for item in figures.items if item.met is not None]
     missed = [item for item in verdicts if not item.met]
