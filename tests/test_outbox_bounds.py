@@ -210,12 +210,43 @@ async def test_a_split_message_keeps_only_what_is_left_on_disk(
     assert not any(folder.iterdir())
 
 
-#: A queued message as the old single-file outbox stored it.
-_OLD_MESSAGE: dict[str, Any] = {
-    "recipients": ["main"],
-    "attachment": None,
-    "error": "Pushover failed with HTTP 503; try again later.",
-}
+def _old_store(key: str, queued_at: str, image_id: str) -> dict[str, Any]:
+    """Return an outbox store as the previous version wrote its file."""
+    old: dict[str, Any] = {
+        "recipients": ["main"],
+        "attachment": None,
+        "error": "Pushover failed with HTTP 503; try again later.",
+        "queued_at": queued_at,
+    }
+    text = json.dumps(
+        {
+            "version": 1,
+            "minor_version": 1,
+            "key": key,
+            "data": {
+                "messages": [
+                    old
+                    | {
+                        "id": "a" * 32,
+                        "message": {"parts": ["old first"], "title": "Old"},
+                    },
+                    old
+                    | {
+                        "id": image_id,
+                        "message": {"parts": ["old second"]},
+                        "attachment": {
+                            "filename": "snap.png",
+                            "content_type": "image/png",
+                        },
+                    },
+                ],
+                "dropped": [{"at": queued_at, "label": "Earlier"}],
+            },
+        },
+        indent=4,
+    )
+    stored: dict[str, Any] = json.loads(text)
+    return stored
 
 
 async def test_an_outbox_of_the_old_format_is_turned_into_files(
@@ -227,38 +258,7 @@ async def test_an_outbox_of_the_old_format_is_turned_into_files(
     entry = demo_entry(pushover_sandbox)
     queued_at = dt_util.utcnow().isoformat()
     image = "b" * 32
-    dropped = {"at": queued_at, "label": "Earlier"}
-    # The file as the previous version wrote it, image beside it.
-    hass_storage[store_key(entry)] = json.loads(
-        json.dumps(
-            {
-                "version": 1,
-                "minor_version": 1,
-                "key": store_key(entry),
-                "data": {
-                    "messages": [
-                        _OLD_MESSAGE
-                        | {
-                            "id": "a" * 32,
-                            "queued_at": queued_at,
-                            "message": {"parts": ["old first"], "title": "Old"},
-                        },
-                        _OLD_MESSAGE
-                        | {
-                            "id": image,
-                            "queued_at": queued_at,
-                            "message": {"parts": ["old second"]},
-                            "attachment": {
-                                "filename": "snap.png",
-                                "content_type": "image/png",
-                            },
-                        },
-                    ],
-                    "dropped": [dropped],
-                },
-            }
-        )
-    )
+    hass_storage[store_key(entry)] = _old_store(store_key(entry), queued_at, image)
     folder = outbox_folder(hass, entry)
     folder.mkdir(parents=True)
     (folder / image).write_bytes(picture := image_bytes())
@@ -270,7 +270,10 @@ async def test_an_outbox_of_the_old_format_is_turned_into_files(
         ["old first"],
         ["old second"],
     ]
-    assert hass_storage[store_key(entry)]["data"] == {"dropped": [dropped], "full": 0}
+    assert hass_storage[store_key(entry)]["data"] == {
+        "dropped": [{"at": queued_at, "label": "Earlier"}],
+        "full": 0,
+    }
     assert issue(hass, entry.entry_id) is not None
     assert (await send(hass, "new"))["reason"] == "queued behind 2 older messages"
 
