@@ -321,3 +321,52 @@ async def test_damaged_message_files_and_missing_images_do_not_stop_setup(
     await advance(hass, freezer, 6)
     assert texts(pushover_sandbox) == ["image gone", "fine"]
     assert pushover_sandbox.state.messages[0].attachment is None
+
+
+async def test_a_disk_refusing_the_files_loses_nothing_until_a_restart(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Setup works and every message is delivered from memory."""
+    entry = demo_entry(pushover_sandbox)
+    key = store_key(entry)
+    hass_storage[key] = _old_store(key, dt_util.utcnow().isoformat(), "b" * 32)
+    # A file where the folder should be: nothing can be written in it.
+    blocker = outbox_folder(hass, entry)
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("in the way")
+
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.runtime_data.outbox.size == 2
+    assert "The images of 1 queued messages of Pushover were gone" in caplog.text
+    # Not converted: the old store keeps its messages.
+    assert len(hass_storage[key]["data"]["messages"]) == 2
+    assert (await send(hass, "new"))["status"] == "queued"
+    assert "could not be saved" in caplog.text
+
+    await advance(hass, freezer, 6)
+    assert texts(pushover_sandbox) == ["old first", "old second", "new"]
+    assert "could not be deleted" in caplog.text
+    assert blocker.read_text() == "in the way"
+
+
+async def test_an_empty_outbox_forgets_messages_dropped_for_room(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    hass_storage: dict[str, Any],
+) -> None:
+    entry = demo_entry(pushover_sandbox)
+    hass_storage[store_key(entry)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": store_key(entry),
+        "data": {"dropped": [], "full": 3},
+    }
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert issue(hass, entry.entry_id, "outbox_full") is None
+    assert hass_storage[store_key(entry)]["data"] == {"dropped": [], "full": 0}

@@ -336,8 +336,19 @@ class Outbox:
                 err,
             )
 
-    async def _async_delete(self, item_id: str) -> None:
-        await self._hass.async_add_executor_job(delete_message, self._folder, item_id)
+    async def _async_delete(self, item: QueuedMessage, *, text: bool = True) -> None:
+        """Delete the files of ``item``: its image, and its message when ``text``."""
+        try:
+            await self._hass.async_add_executor_job(
+                delete_message, self._folder, item.id, text
+            )
+        except OSError as err:
+            _LOGGER.warning(
+                "The files of a Pushover message for %s could not be deleted (%s): "
+                "it may be sent again after a restart",
+                self._who(item.recipient_ids),
+                err,
+            )
 
     # Queueing ---------------------------------------------------------------
 
@@ -549,7 +560,7 @@ class Outbox:
             await self._async_part_sent(item)
         self._forget(item)
         self._failures = 0
-        await self._async_delete(item.id)
+        await self._async_delete(item)
         _LOGGER.info(
             "Delivered a queued Pushover message for %s (queued at %s)",
             self._who(item.recipient_ids),
@@ -565,9 +576,7 @@ class Outbox:
         self._forget_image(item)
         await self._async_write(item)
         if had_image:
-            await self._hass.async_add_executor_job(
-                (self._folder / item.id).unlink, True
-            )
+            await self._async_delete(item, text=False)
 
     async def _async_failed(self, item: QueuedMessage, err: PushoverError) -> bool:
         """Decide what a failed attempt means; return whether the next may follow."""
@@ -633,7 +642,7 @@ class Outbox:
         else:
             label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
             self._drops.append(Drop(now, label))
-        await self._async_delete(item.id)
+        await self._async_delete(item)
         _LOGGER.warning(
             "Gave up on a Pushover message for %s queued at %s (%s): %s",
             self._who(item.recipient_ids),

@@ -337,9 +337,10 @@ def write_message(folder: Path, item: QueuedMessage) -> None:
     )
 
 
-def delete_message(folder: Path, item_id: str) -> None:
-    """Delete a message's file, then its image (blocking)."""
-    (folder / f"{item_id}{_SUFFIX}").unlink(missing_ok=True)
+def delete_message(folder: Path, item_id: str, text: bool = True) -> None:
+    """Delete a message's file (when ``text``), then its image (blocking)."""
+    if text:
+        (folder / f"{item_id}{_SUFFIX}").unlink(missing_ok=True)
     (folder / item_id).unlink(missing_ok=True)
 
 
@@ -365,7 +366,7 @@ def _find_images(folder: Path, items: list[QueuedMessage]) -> int:
             continue
         try:
             size = (folder / item.id).stat().st_size
-        except FileNotFoundError:
+        except OSError:
             missing += 1
             item.attachment = None
             with suppress(HomeAssistantError):  # read the same way next time
