@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        default="latency,cpu,burst,attachment,setup",
+        default="latency,cpu,burst,attachment,setup,outbox",
         help="comma-separated scenarios to run (default: all)",
     )
     parser.add_argument(
@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             cpu_warmup=5,
             cpu_messages=50,
             attachment_repetitions=1,
+            outbox_many=200,
+            outbox_messages=20,
+            outbox_repetitions=1,
         )
     work_dir = Path(tempfile.mkdtemp(prefix="pushover-plus-bench-"))
     helpers: list[SandboxProcess | ProxyProcess] = []

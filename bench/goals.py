@@ -17,9 +17,11 @@ from .scenarios import (
     CPU,
     LATENCY,
     OURS,
+    OUTBOX,
     RESTART_METRIC,
     SETUP,
     SETUP_METRIC,
+    outbox_metric,
 )
 
 LATENCY_SPEEDUP = 2.5
@@ -31,6 +33,8 @@ MAX_STALL_MS = 5.0
 MAX_MEMORY_FACTOR = 1.5
 #: Setting up an entry set up before, from its saved state, against the built-in.
 RESTART_OF_BUILTIN = 0.3
+#: Queueing with many messages waiting, at most this many times with few.
+OUTBOX_RATIO = 1.5
 
 
 def _pair(
@@ -84,6 +88,7 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             figure.met = figure.high < MAX_MEMORY_FACTOR
 
     _judge_restart(figures)
+    _evaluate_outbox(figures, params, context)
     ours_setup = figures.find(SETUP, SETUP_METRIC, "ours")
     builtin_setup = figures.find(SETUP, SETUP_METRIC, "builtin")
     if ours_setup is not None and builtin_setup is not None:
@@ -122,6 +127,21 @@ def _restart_pair(figures: Figures) -> tuple[Figure, Figure] | None:
     return ours, builtin
 
 
+def _evaluate_outbox(figures: Figures, params: Params, context: dict[str, Any]) -> None:
+    """Judge the cost of queueing with many messages waiting against few."""
+    few = figures.find(OUTBOX, outbox_metric(params.outbox_few), "ours")
+    many = figures.find(OUTBOX, outbox_metric(params.outbox_many), "ours")
+    if few is None or many is None:
+        return
+    ratio = many.median / few.median
+    context["outbox_ratio"] = ratio
+    many.goal = (
+        f"{params.outbox_many:,}/{params.outbox_few:,} waiting {ratio:.2f} "
+        f"(<= {OUTBOX_RATIO})"
+    )
+    many.met = ratio <= OUTBOX_RATIO
+
+
 def _rounds(arrivals_ms: list[float], rtt: float) -> int:
     """Count the round trips the requests of a setup came in.
 
@@ -153,6 +173,9 @@ def short_goals(
         (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
         (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",
     }
+    goals[OUTBOX, outbox_metric(params.outbox_many)] = (
+        f"<= {OUTBOX_RATIO}x with {params.outbox_few:,} waiting"
+    )
     if "burst_ideal_ms" in context:
         allowed = BURST_SLACK * context["burst_ideal_ms"]
         goals[BURST, "total time"] = f"<= {allowed:,.0f} ms ({BURST_SLACK}x ideal)"

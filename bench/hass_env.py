@@ -140,8 +140,12 @@ class SandboxControl:
             connector=aiohttp.TCPConnector(ssl=ssl_context, force_close=True)
         )
 
-    async def _call(self, method: str, path: str) -> dict[str, Any]:
-        async with self._session.request(method, self._base + path) as response:
+    async def _call(
+        self, method: str, path: str, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        async with self._session.request(
+            method, self._base + path, json=data
+        ) as response:
             body: dict[str, Any] = await response.json()
             if response.status != 200:
                 raise BenchError(f"sandbox {method} {path}: HTTP {response.status}")
@@ -166,6 +170,14 @@ class SandboxControl:
         body = await self._call("GET", "requests")
         requests: list[dict[str, Any]] = body["requests"]
         return requests
+
+    async def add_fault(self, kind: str, count: int, path: str) -> None:
+        """Make the next ``count`` requests to ``path`` fail with ``kind``."""
+        await self._call("POST", "faults", {"kind": kind, "count": count, "path": path})
+
+    async def clear_faults(self) -> None:
+        """Forget every planned fault."""
+        await self._call("POST", "faults/clear")
 
     async def close(self) -> None:
         """Close the control session."""
@@ -369,13 +381,8 @@ class Bench:
             await self.hass.config_entries.async_add(entry)
         await self.hass.async_block_till_done()
         self._check_loaded()
-        entity_id = er.async_get(self.hass).async_get_entity_id(
-            "notify", DOMAIN, f"{self.ours_entry.entry_id}_{MAIN_RECIPIENT}"
-        )
-        if entity_id is None:
-            raise BenchError("Pushover Plus made no notify entity for its recipient")
         self.senders = [
-            OursEntity(self.hass, entity_id),
+            OursEntity(self.hass, self._entity_of(self.ours_entry)),
             LegacySender(
                 self.hass, "ours_legacy", "Pushover Plus, notify.plus", "plus"
             ),
@@ -384,6 +391,24 @@ class Bench:
             ),
             self.floor,
         ]
+
+    def _entity_of(self, entry: ConfigEntry) -> str:
+        """Return the notify entity of a Pushover Plus entry's own recipient."""
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            "notify", DOMAIN, f"{entry.entry_id}_{MAIN_RECIPIENT}"
+        )
+        if entity_id is None:
+            raise BenchError("Pushover Plus made no notify entity for its recipient")
+        return entity_id
+
+    async def add_ours(self, name: str) -> tuple[ConfigEntry, OursEntity]:
+        """Add another Pushover Plus entry, straight to the sandbox, and its sender."""
+        entry = make_entry(DOMAIN, name, self.links.direct)
+        await self.hass.config_entries.async_add(entry)
+        await self.hass.async_block_till_done()
+        if entry.state is not ConfigEntryState.LOADED:
+            raise BenchError(f"{name}: {entry.state} ({entry.reason})")
+        return entry, OursEntity(self.hass, self._entity_of(entry))
 
     def _check_loaded(self) -> None:
         for entry in (self.builtin_entry, self.ours_entry):

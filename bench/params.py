@@ -20,3 +20,12 @@ class Params:
     max_connections: int = 2
     attachment_bytes: int = 5_000_000
     attachment_repetitions: int = 3
+    #: Messages already waiting in the outbox: few, then many.
+    outbox_few: int = 10
+    outbox_many: int = 2000
+    #: Messages queued (and timed) on top of those.
+    outbox_messages: int = 100
+    #: One message in this many carries a snapshot.
+    outbox_image_every: int = 10
+    outbox_image_bytes: int = 100_000
+    outbox_repetitions: int = 5

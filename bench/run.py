@@ -16,7 +16,7 @@ from pathlib import Path
 import ssl
 import sys
 import time
-from typing import Any, override
+from typing import Any, TextIO, override
 
 from homeassistant import block_async_io, runner
 from homeassistant.util.resource import set_open_file_descriptor_limit
@@ -30,7 +30,7 @@ from .scenarios import Scenarios, say
 
 #: In the order they run: those over loopback first, then those over the proxy,
 #: so that the link changes once (the table lists them by number).
-SCENARIOS = ("cpu", "attachment", "latency", "burst", "setup")
+SCENARIOS = ("cpu", "attachment", "outbox", "latency", "burst", "setup")
 
 
 class _CountingHandler(logging.Handler):
@@ -104,6 +104,29 @@ async def _measure(
     return scenarios, context
 
 
+def _write_conditions(
+    out: TextIO, info: dict[str, Any], params: Params, context: dict[str, Any]
+) -> None:
+    """Write under the tables what the figures were measured under."""
+    out.write(f"Machine: {machine_line(info)}\n")
+    out.write(
+        f"Link: {params.rtt * 1000:g} ms round trip through a latency proxy; "
+        f"burst ideal over {params.max_connections} connections "
+        f"{context['burst_ideal_ms']:,.0f} ms (cold: TCP + TLS + "
+        f"{params.burst // params.max_connections} round trips)\n"
+    )
+    if "idle_loop_lag_ms" in context:
+        out.write(
+            f"Loop-lag probe on an idle loop: {context['idle_loop_lag_ms']:.2f} ms; "
+            f"attachment {context['attachment_bytes']:,} bytes\n"
+        )
+    if "outbox_ratio" in context:
+        out.write(
+            f"Outbox: CPU per queued message with {params.outbox_many:,} waiting "
+            f"/ with {params.outbox_few:,} waiting = {context['outbox_ratio']:.2f}\n"
+        )
+
+
 def run(
     params: Params,
     *,
@@ -167,18 +190,7 @@ def run(
     out = sys.stdout
     out.write("\n" + text + "\n\nSide by side, median (min-max):\n\n")
     out.write(side_by_side + "\n\n")
-    out.write(f"Machine: {machine_line(info)}\n")
-    out.write(
-        f"Link: {params.rtt * 1000:g} ms round trip through a latency proxy; "
-        f"burst ideal over {params.max_connections} connections "
-        f"{context['burst_ideal_ms']:,.0f} ms (cold: TCP + TLS + "
-        f"{params.burst // params.max_connections} round trips)\n"
-    )
-    if "idle_loop_lag_ms" in context:
-        out.write(
-            f"Loop-lag probe on an idle loop: {context['idle_loop_lag_ms']:.2f} ms; "
-            f"attachment {context['attachment_bytes']:,} bytes\n"
-        )
+    _write_conditions(out, info, params, context)
     verdicts = [item for item in figures.items if item.met is not None]
     missed = [item for item in verdicts if not item.met]
     out.write(

@@ -1,4 +1,4 @@
-"""The five scenarios of issue 8, each run for every sender, senders alternating.
+"""The scenarios of issue 8, each run for every sender, senders alternating.
 
 Within a scenario the senders take turns repetition by repetition, starting
 with a different one each time, so that a slow minute of the machine hits all
@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Sequence
 import gc
 import math
+import os
+from pathlib import Path
 import statistics
 import sys
 import time
@@ -22,7 +24,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 
 from custom_components.pushover_plus.const import DOMAIN
 
-from .hass_env import BUILTIN_DOMAIN, Bench, BenchError, Sender, make_entry
+from .hass_env import BUILTIN_DOMAIN, Bench, BenchError, OursEntity, Sender, make_entry
 from .params import Params
 from .probes import LoopLagProbe, RssPeak, write_noise_jpeg
 from .processes import ProxyProcess
@@ -41,6 +43,7 @@ SETUP_LABELS: Final = {
     "builtin": "built-in pushover",
     "floor": "floor: bare aiohttp",
 }
+OUTBOX: Final = "6 outbox, Pushover down, loopback"
 
 OURS: Final = ("ours_entity", "ours_legacy")
 #: Time for closed connections to be noticed by every pool.
@@ -53,6 +56,11 @@ def rotate[T](items: Sequence[T], by: int) -> list[T]:
     """Return ``items`` starting at position ``by`` (modulo their number)."""
     shift = by % len(items)
     return [*items[shift:], *items[:shift]]
+
+
+def outbox_metric(waiting: int) -> str:
+    """Return the metric of the outbox scenario with ``waiting`` messages queued."""
+    return f"CPU per queued message, {waiting:,} waiting"
 
 
 def say(text: str) -> None:
@@ -387,6 +395,75 @@ class Scenarios:
         if sender == "ours" and restarted is None:
             await hass.config_entries.async_remove(entry.entry_id)
         return figure
+
+    # -- 6 -------------------------------------------------------------------
+
+    async def outbox(self) -> None:
+        """Queue messages while Pushover fails: CPU per message, few vs many waiting."""
+        params = self.params
+        bench = self.bench
+        await bench.use_link("direct")
+        image = bench.allowed_dir / "bench-snapshot.jpg"
+        loop = asyncio.get_running_loop()
+        size = await loop.run_in_executor(
+            None, write_noise_jpeg, image, params.outbox_image_bytes
+        )
+        sizes = (params.outbox_few, params.outbox_many)
+        say(
+            f"{OUTBOX}: {params.outbox_repetitions} x {params.outbox_messages} "
+            f"messages on top of {' and '.join(f'{n:,}' for n in sizes)} waiting, "
+            f"1 in {params.outbox_image_every} with a {size:,} byte snapshot"
+        )
+        await bench.control.reset()
+        await bench.control.add_fault("500", 10**6, "messages.json")
+        try:
+            for rep in range(params.outbox_repetitions):
+                for waiting in rotate(sizes, rep):
+                    figure = self.figures.get(
+                        OUTBOX, outbox_metric(waiting), "ours", "Pushover Plus", "ms"
+                    )
+                    figure.decimals = 3
+                    figure.values.append(
+                        await self._queue(f"Outbox {rep} {waiting}", waiting, image)
+                    )
+        finally:
+            await bench.control.clear_faults()
+        await bench.control.reset()
+        self._log_medians(OUTBOX)
+
+    async def _queue(self, name: str, waiting: int, image: Path) -> float:
+        """Fill a new entry's outbox with ``waiting`` messages, then time more.
+
+        Returns the process CPU time (every thread, the kernel's work for it
+        included) per timed message, in ms. Each message is an action call of
+        the notify entity, queued behind the first (which Pushover failed).
+        """
+        params = self.params
+        entry, sender = await self.bench.add_ours(name)
+        try:
+            for index in range(waiting):
+                await self._enqueue(sender, f"waiting {index}", index, image)
+            # The disk writes the filling left behind are not the timed ones'.
+            await asyncio.get_running_loop().run_in_executor(None, os.sync)
+            gc.collect()
+            start = time.process_time()
+            for index in range(params.outbox_messages):
+                await self._enqueue(sender, f"timed {index}", index, image)
+            cpu = time.process_time() - start
+            queued = entry.runtime_data.outbox.size
+            if queued != waiting + params.outbox_messages:
+                raise BenchError(f"{name}: {queued} messages wait, not all of them")
+        finally:
+            await self.bench.hass.config_entries.async_remove(entry.entry_id)
+        return cpu / params.outbox_messages * 1000
+
+    async def _enqueue(
+        self, sender: OursEntity, text: str, index: int, image: Path
+    ) -> None:
+        if index % self.params.outbox_image_every == 0:
+            await sender.send_attachment(text, image)
+        else:
+            await sender.send(text)
 
     def _log_medians(self, scenario: str) -> None:
         for item in self.figures.items:

@@ -45,6 +45,15 @@ COMPANION_CALL: dict[str, Any] = {
 }
 
 
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Give every test a configuration folder of its own.
+
+    The outbox writes its messages there, never into the shared test package.
+    """
+    return hass_tmp_config_dir
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/pushover_plus in every test."""

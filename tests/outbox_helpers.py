@@ -8,16 +8,20 @@ the clock runs (so that a hanging request does time out) and
 from __future__ import annotations
 
 from datetime import timedelta
+import json
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
+from custom_components.pushover_plus.const import DOMAIN
 from sandbox.model import MessageRecord, RequestRecord
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
@@ -31,12 +35,18 @@ def store_key(entry: MockConfigEntry) -> str:
     return f"pushover_plus.outbox.{entry.entry_id}"
 
 
+def outbox_folder(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
+    """Return the folder of an entry's queued messages and their images."""
+    return Path(hass.config.path(".storage", f"{store_key(entry)}.files"))
+
+
 def stored_messages(
-    hass_storage: dict[str, Any], entry: MockConfigEntry
+    hass: HomeAssistant, entry: MockConfigEntry
 ) -> list[dict[str, Any]]:
-    """Return the queued messages as the store holds them."""
-    stored: list[dict[str, Any]] = hass_storage[store_key(entry)]["data"]["messages"]
-    return stored
+    """Return the queued messages as their files hold them, oldest first."""
+    folder = outbox_folder(hass, entry)
+    found = [json.loads(path.read_text()) for path in folder.glob("*.json")]
+    return sorted(found, key=lambda message: int(message["seq"]))
 
 
 async def setup_entry(
@@ -48,6 +58,29 @@ async def setup_entry(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def send(
+    hass: HomeAssistant, message: str, entity: str = "notify.pushover", **fields: Any
+) -> dict[str, Any]:
+    """Send through pushover_plus.send_message; return the entity's response."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": entity, "message": message, **fields},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result: dict[str, Any] = response[entity]  # type: ignore[assignment]
+    return result
+
+
+def issue(
+    hass: HomeAssistant, entry_id: str, key: str = "delivery_failed"
+) -> ir.IssueEntry | None:
+    """Return the entry's outbox repair issue ``key``, if raised."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"{key}_{entry_id}")
 
 
 async def advance(

@@ -11,10 +11,8 @@ twice, which is what "at least once" means.
 from __future__ import annotations
 
 import asyncio
-import copy
 from datetime import timedelta
-import json
-from pathlib import Path
+import shutil
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -34,8 +32,8 @@ from tests.outbox_helpers import (
     advance,
     fields_as_sent,
     message_requests,
+    outbox_folder,
     setup_entry,
-    store_key,
     stored_messages,
     texts,
 )
@@ -63,12 +61,6 @@ QUEUED = {"500", "503_html", "hang", "drop", "429"} | {
     "drop_after",
 }
 WAYS = ("notify_entity", "legacy_action", "send_message")
-
-
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """Keep damaged store files in the test's own folder."""
-    return hass_tmp_config_dir
 
 
 @pytest.fixture(autouse=True)
@@ -238,7 +230,6 @@ async def test_home_assistant_stopped_with_queued_messages(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,
     freezer: FrozenDateTimeFactory,
-    hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """What is on disk when the actions returned is enough after a restart."""
@@ -247,11 +238,15 @@ async def test_home_assistant_stopped_with_queued_messages(
     sent = [f"{way} message" for way in WAYS]
     for way, text in zip(WAYS, sent, strict=True):
         await call(hass, way, text)
-    on_disk = copy.deepcopy(hass_storage[store_key(entry)])
+    folder = outbox_folder(hass, entry)
+    on_disk = {path.name: path.read_bytes() for path in folder.iterdir()}
 
-    # Stopped before any retry, then started again from the stored file.
+    # Stopped before any retry, then started again from the stored files.
     assert await hass.config_entries.async_unload(entry.entry_id)
-    hass_storage[store_key(entry)] = on_disk
+    shutil.rmtree(folder)
+    folder.mkdir()
+    for name, content in on_disk.items():
+        (folder / name).write_bytes(content)
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert "3 queued Pushover messages of Pushover are sent again" in caplog.text
     await advance(hass, freezer, 6)
@@ -277,7 +272,7 @@ async def test_entry_reloaded_mid_retry(
     await asyncio.sleep(0.1)
 
     await hass.config_entries.async_reload(entry.entry_id)
-    assert len(stored_messages(hass_storage, entry)) == 2
+    assert len(stored_messages(hass, entry)) == 2
     await advance(hass, freezer, 6)
 
     assert texts(pushover_sandbox) == sent
@@ -288,25 +283,28 @@ async def test_outbox_file_damaged_on_start(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,
     freezer: FrozenDateTimeFactory,
-    hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A truncated file: the whole messages are sent, the cut-off one reported."""
+    """A message file cut short: the others are sent, the cut-off one reported."""
     entry = await setup_entry(hass, pushover_sandbox)
     pushover_sandbox.controls.add_fault("500", count=1)
-    for text in ("kept 1", "kept 2", "cut off"):
+    for text in ("kept 1", "cut off", "kept 2"):
         await call(hass, "send_message", text)
-    whole = json.dumps(hass_storage.pop(store_key(entry)), indent=4)
     assert await hass.config_entries.async_unload(entry.entry_id)
-    path = Path(hass.config.path(".storage", store_key(entry)))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(whole[: whole.index('"cut off"')])
+    [damaged] = [
+        path
+        for path in outbox_folder(hass, entry).iterdir()
+        if '"cut off"' in path.read_text()
+    ]
+    whole = damaged.read_text()
+    damaged.write_text(whole[: whole.index('"cut off"')])
 
     assert await hass.config_entries.async_setup(entry.entry_id)
-    assert "was damaged: 2 queued messages were recovered" in caplog.text
+    assert "1 unreadable messages in the outbox of Pushover" in caplog.text
     await advance(hass, freezer, 6)
 
     assert texts(pushover_sandbox) == ["kept 1", "kept 2"]
+    assert not damaged.exists()
     record(
         pushover_sandbox,
         "outbox file truncated",
@@ -314,7 +312,7 @@ async def test_outbox_file_damaged_on_start(
         ["kept 1", "kept 2"],
         set(),
         "queued",
-        note="1 message cut off in the file: reported in the log, not sendable",
+        note="1 message file cut off: reported in the log, not sendable",
         injected=1,
     )
 

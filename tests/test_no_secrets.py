@@ -31,7 +31,7 @@ from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, recipient
 from tests.fault_figures import FIGURES
-from tests.outbox_helpers import TEST_TIMEOUT, advance, store_key
+from tests.outbox_helpers import TEST_TIMEOUT, advance, outbox_folder, store_key
 
 pytestmark = pytest.mark.freeze_time(tick=True)
 
@@ -120,12 +120,16 @@ async def test_no_secret_shows_anywhere(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
 
+    queued: list[str] = []
     for call in every_way("plain"):
         await attempt(call)
     for fault in ("503_html", "drop", "hang"):
         pushover_sandbox.controls.add_fault(fault, count=3, path="messages")
         for call in every_way(fault):
             await attempt(call)
+        queued += [
+            path.read_text() for path in outbox_folder(hass, entry).glob("*.json")
+        ]
         await advance(hass, freezer, 6)
     pushover_sandbox.controls.add_fault("malformed_json", count=1, path="messages")
     await attempt(send_message("unreadable reply"))
@@ -150,6 +154,7 @@ async def test_no_secret_shows_anywhere(
 
     assert events
     assert errors
+    assert queued
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     translations = await async_get_translations(hass, "en", "issues", [DOMAIN])
@@ -176,6 +181,7 @@ async def test_no_secret_shows_anywhere(
         *(json.dumps(event.data, default=str) for event in events),
         json.dumps(responses, default=str),
         json.dumps(hass_storage.get(store_key(entry)), default=str),
+        *queued,
     ]
 
     # DEBUG records of the client and of Home Assistant were looked at.

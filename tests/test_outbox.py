@@ -14,13 +14,12 @@ from homeassistant.components.camera.const import DATA_COMPONENT as CAMERAS
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 import custom_components.pushover_plus as integration
-from custom_components.pushover_plus import outbox as outbox_module
+from custom_components.pushover_plus import outbox as outbox_module, outbox_storage
 from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
@@ -30,7 +29,10 @@ from tests.outbox_helpers import (
     TEST_TIMEOUT,
     advance,
     fields_as_sent,
+    issue,
     message_requests,
+    outbox_folder,
+    send,
     setup_entry,
     store_key,
     stored_messages,
@@ -40,37 +42,10 @@ from tests.outbox_helpers import (
 pytestmark = pytest.mark.freeze_time(tick=True)
 
 
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """Keep the outbox's attachment files in the test's own folder."""
-    return hass_tmp_config_dir
-
-
 @pytest.fixture(autouse=True)
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let a hanging request time out quickly."""
     monkeypatch.setattr(integration, "REQUEST_TIMEOUT", TEST_TIMEOUT)
-
-
-async def send(
-    hass: HomeAssistant, message: str, entity: str = "notify.pushover", **fields: Any
-) -> dict[str, Any]:
-    """Send through pushover_plus.send_message; return the entity's response."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": entity, "message": message, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response[entity]  # type: ignore[assignment]
-    return result
-
-
-def issue(hass: HomeAssistant, entry_id: str) -> ir.IssueEntry | None:
-    """Return the entry's delivery_failed repair issue, if raised."""
-    return ir.async_get(hass).async_get_issue(DOMAIN, f"delivery_failed_{entry_id}")
 
 
 async def test_transient_failure_is_stored_then_sent_after_five_seconds(
@@ -96,10 +71,10 @@ async def test_transient_failure_is_stored_then_sent_after_five_seconds(
     assert next_attempt is not None
     assert next_attempt - before >= timedelta(seconds=5)
     # Stored before the action returned, without the token or any key.
-    [stored] = stored_messages(hass_storage, entry)
+    [stored] = stored_messages(hass, entry)
     assert stored["recipients"] == ["main"]
     assert stored["message"]["parts"] == ["Door open"]
-    raw = json.dumps(hass_storage[store_key(entry)])
+    raw = "".join(path.read_text() for path in outbox_folder(hass, entry).iterdir())
     assert DEMO_TOKEN not in raw
     assert DEMO_USER not in raw
     assert "waits in the outbox (Pushover failed with HTTP 503" in caplog.text
@@ -113,7 +88,7 @@ async def test_transient_failure_is_stored_then_sent_after_five_seconds(
     # A late message shows when it was sent, not when it arrived.
     assert int(record.fields["timestamp"]) == stored["message"]["timestamp"]
     assert stored["message"]["timestamp"] == int(before.timestamp())
-    assert stored_messages(hass_storage, entry) == []
+    assert stored_messages(hass, entry) == []
     assert "Delivered a queued Pushover message for Pushover" in caplog.text
     assert sizes == [1, 0]
     unsubscribe()
@@ -176,7 +151,7 @@ async def test_only_the_parts_not_yet_accepted_wait(
 
     assert response["status"] == "queued"
     assert len(response["messages"]) == 1
-    [stored] = stored_messages(hass_storage, entry)
+    [stored] = stored_messages(hass, entry)
     waiting = [part[:5] for part in stored["message"]["parts"]]
     assert waiting == ["(2/4)", "(3/4)", "(4/4)"]
     await advance(hass, freezer, 6)
@@ -196,13 +171,13 @@ async def test_only_the_parts_not_yet_accepted_wait(
 async def test_a_snapshot_is_kept_as_it_was_when_the_action_ran(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, freezer: FrozenDateTimeFactory
 ) -> None:
-    await setup_entry(hass, pushover_sandbox)
+    entry = await setup_entry(hass, pushover_sandbox)
     pushover_sandbox.controls.add_fault("500", count=1)
     assert (await send(hass, "Doorbell", attachment="camera.front"))["status"] == (
         "queued"
     )
-    folder = Path(hass.config.path(".storage"))
-    [kept] = [path for path in folder.glob("*.files/*") if path.is_file()]
+    folder = outbox_folder(hass, entry)
+    [kept] = [path for path in folder.iterdir() if path.suffix != ".json"]
     snapshot = kept.read_bytes()
     camera = hass.data[CAMERAS].get_entity("camera.front")
     assert camera is not None
@@ -213,7 +188,8 @@ async def test_a_snapshot_is_kept_as_it_was_when_the_action_ran(
     assert record.attachment is not None
     assert record.attachment.data == snapshot
     assert record.attachment.content_type == "image/jpeg"
-    assert not kept.exists()
+    # Delivered: the message's files are gone.
+    assert not any(folder.iterdir())
 
 
 async def test_a_file_is_kept_as_it_was_when_the_action_ran(
@@ -254,7 +230,7 @@ async def test_an_attachment_that_cannot_be_kept_fails_the_action(
     def disk_full(*_args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(outbox_module.shutil, "copyfile", disk_full)
+    monkeypatch.setattr(outbox_storage.shutil, "copyfile", disk_full)
     pushover_sandbox.controls.add_fault("500", count=1)
     with pytest.raises(HomeAssistantError) as raised:
         await send(hass, "Look", attachment="local/snap.png")
@@ -438,7 +414,7 @@ async def test_a_refused_token_while_draining_waits_for_reauth(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
     await advance(hass, freezer, 3600)
     assert len(message_requests(pushover_sandbox)) == 2
-    assert len(stored_messages(hass_storage, entry)) == 1
+    assert len(stored_messages(hass, entry)) == 1
 
     # The token works again (reauth reloads the entry).
     pushover_sandbox.state.seed.apps.update(apps)
@@ -499,7 +475,7 @@ async def test_unloading_waits_for_a_delivery_on_its_way(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
     assert texts(pushover_sandbox) == ["Hi"]
-    assert stored_messages(hass_storage, entry) == []
+    assert stored_messages(hass, entry) == []
 
 
 async def test_a_delivery_cut_short_by_unloading_is_kept(
@@ -540,20 +516,26 @@ async def test_removing_the_entry_removes_its_outbox(
     pushover_sandbox: SandboxServer,
     hass_storage: dict[str, Any],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", 2)
     entry = await setup_entry(hass, pushover_sandbox)
     hass.config.allowlist_external_dirs = {str(tmp_path / "www")}
     (tmp_path / "www").mkdir()
     (tmp_path / "www" / "snap.png").write_bytes(image_bytes())
     pushover_sandbox.controls.add_fault("500", count=1)
-    await send(hass, "Look", attachment="local/snap.png")
-    folder = Path(hass.config.path(".storage", f"{store_key(entry)}.files"))
-    assert any(folder.iterdir())
+    for text in ("Dropped for room", "Look", "Text"):
+        await send(hass, text, attachment="local/snap.png")
+    folder = outbox_folder(hass, entry)
+    assert len(list(folder.iterdir())) == 4
+    assert store_key(entry) in hass_storage
+    assert issue(hass, entry.entry_id, "outbox_full") is not None
 
     assert await hass.config_entries.async_remove(entry.entry_id)
 
     assert store_key(entry) not in hass_storage
     assert not folder.exists()
+    assert issue(hass, entry.entry_id, "outbox_full") is None
 
 
 def _item(item_id: str, text: str, **changes: Any) -> dict[str, Any]:
@@ -623,7 +605,7 @@ async def test_unreadable_entries_of_the_store_are_skipped(
     assert repair.translation_placeholders is not None
     assert repair.translation_placeholders["title"] == "Recent"
     assert repair.translation_placeholders["count"] == "1"
-    assert len(stored_messages(hass_storage, entry)) == 2
+    assert len(stored_messages(hass, entry)) == 2
     await advance(hass, freezer, 6)
     assert texts(pushover_sandbox) == ["kept", "with image"]
     assert pushover_sandbox.state.messages[1].attachment is not None

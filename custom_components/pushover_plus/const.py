@@ -49,6 +49,10 @@ CONF_API_URL: Final = "api_url"
 CONF_ATTACHMENT_HOSTS: Final = "attachment_hosts"
 
 DEFAULT_OUTBOX_MAX_AGE_HOURS: Final = 24
+#: Most messages an outbox holds: a day of one every 17 seconds.
+OUTBOX_MAX_MESSAGES: Final = 5000
+#: Most bytes of images an outbox holds: a thousand 200 kB camera snapshots.
+OUTBOX_MAX_BYTES: Final = 200_000_000
 #: Fired when the outbox gives up on a message.
 EVENT_DELIVERY_FAILED: Final = f"{DOMAIN}_delivery_failed"
 DEFAULT_QUOTA_WARNING: Final = 500

@@ -2,13 +2,20 @@
 
 A message that fails for a passing reason (a 5xx reply, a timeout, a dropped
 connection, a name that does not resolve) or because the monthly quota is used
-up waits here, in a store that survives restarts, and is sent again: five
+up waits here, on disk so that it survives restarts, and is sent again: five
 seconds later first (Pushover asks for at least that), then twice as long each
 time up to ten minutes, or when the quota resets. Queued messages go out one at
 a time, oldest first, and a new message for a recipient with queued messages
 queues behind them. One still queued after the entry's maximum age (or its own
 ttl, when shorter) is dropped: the ``pushover_plus_delivery_failed`` event says
 so, and a repair issue stays while any message was dropped in the last day.
+
+The outbox holds at most :data:`OUTBOX_MAX_MESSAGES` messages and
+:data:`OUTBOX_MAX_BYTES` of images: a message that would pass either limit
+still gets in, and the oldest waiting messages make room for it (each with the
+event, reason ``outbox_full``, and a repair issue until the outbox is empty).
+Queueing a message costs the same however many wait (see
+:mod:`.outbox_storage`).
 
 Delivery is at least once: a request that got no reply may have been delivered
 and is sent again. A request that Pushover accepted is never sent again.
@@ -17,22 +24,23 @@ and is sent again. A request that Pushover accepted is never sent again.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-import json
+import heapq
 import logging
 from pathlib import Path
-import re
 import shutil
 from typing import Any, Final
 import uuid
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.storage import STORAGE_DIR, Store
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -48,14 +56,32 @@ from .const import (
     DEFAULT_OUTBOX_MAX_AGE_HOURS,
     DOMAIN,
     EVENT_DELIVERY_FAILED,
+    OUTBOX_MAX_BYTES,
+    OUTBOX_MAX_MESSAGES,
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .errors import failed, quota_reset
+from .outbox_storage import (
+    STORAGE_VERSION,
+    Drop,
+    QueuedMessage,
+    StoredAttachment,
+    delete_message,
+    drop_from_json,
+    drop_to_json,
+    full_drops,
+    item_from_json,
+    load_folder,
+    parse,
+    paths,
+    salvage,
+    write_attachment,
+    write_message,
+)
 from .sending import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_VERSION: Final = 1
 #: The first wait after a failure: Pushover asks for at least five seconds.
 FIRST_RETRY: Final = timedelta(seconds=5)
 #: The longest wait between two attempts.
@@ -68,10 +94,11 @@ DROP_MEMORY: Final = timedelta(days=1)
 STOP_TIMEOUT: float = 10.0
 #: Characters of the message text that name a dropped message without a title.
 _LABEL_LENGTH: Final = 60
-
-_ID: Final = re.compile(r"[0-9a-f]{32}")
-_SEPARATORS: Final = frozenset(" \t\r\n,")
-_DECODER: Final = json.JSONDecoder()
+_MEGABYTE: Final = 1_000_000
+#: The outbox's repair issues (their translation keys).
+_DELIVERY_FAILED: Final = "delivery_failed"
+_OUTBOX_FULL: Final = "outbox_full"
+_ISSUES: Final = (_DELIVERY_FAILED, _OUTBOX_FULL)
 
 
 class DropReason(StrEnum):
@@ -83,252 +110,17 @@ class DropReason(StrEnum):
     #: Pushover's reply was unreadable: the message may have been delivered.
     UNCONFIRMED = "unconfirmed"
     RECIPIENT_REMOVED = "recipient_removed"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAttachment:
-    """The image of a queued message; its bytes wait in a file of the outbox."""
-
-    filename: str
-    content_type: str
-
-
-@dataclass(slots=True)
-class QueuedMessage:
-    """A message in the outbox; ``outgoing.parts`` holds the parts not yet sent."""
-
-    id: str
-    queued_at: datetime
-    recipient_ids: tuple[str, ...]
-    outgoing: Outgoing
-    #: Goes with the first part still to send.
-    attachment: StoredAttachment | None
-    #: Why it is queued: the last failure, in English, without any key.
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Drop:
-    at: datetime
-    label: str
-
-
-# Persistence ------------------------------------------------------------------
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError("not a list of text")
-    return tuple(value)
-
-
-def _optional_str(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError("not text")
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TypeError("not a whole number")
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise TypeError("not true or false")
-
-
-def _time(value: object) -> datetime:
-    parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None or parsed.tzinfo is None:
-        raise TypeError("not a time")
-    return parsed
-
-
-def _outgoing_to_json(outgoing: Outgoing) -> dict[str, Any]:
-    return {
-        "parts": list(outgoing.parts),
-        "title": outgoing.title,
-        "devices": list(outgoing.devices),
-        "priority": outgoing.priority,
-        "retry": outgoing.retry,
-        "expire": outgoing.expire,
-        "callback": outgoing.callback,
-        "tags": list(outgoing.tags),
-        "sound": outgoing.sound,
-        "timestamp": outgoing.timestamp,
-        "ttl": outgoing.ttl,
-        "url": outgoing.url,
-        "url_title": outgoing.url_title,
-        "html": outgoing.html,
-        "monospace": outgoing.monospace,
-    }
-
-
-def _outgoing_from_json(data: Mapping[str, Any]) -> Outgoing:
-    if not (parts := _strings(data.get("parts"))):
-        raise TypeError("no part left to send")
-    return Outgoing(
-        parts=parts,
-        title=_optional_str(data.get("title")),
-        devices=_strings(data.get("devices", [])),
-        priority=_optional_int(data.get("priority")),
-        retry=_optional_int(data.get("retry")),
-        expire=_optional_int(data.get("expire")),
-        callback=_optional_str(data.get("callback")),
-        tags=_strings(data.get("tags", [])),
-        sound=_optional_str(data.get("sound")),
-        timestamp=_optional_int(data.get("timestamp")),
-        ttl=_optional_int(data.get("ttl")),
-        url=_optional_str(data.get("url")),
-        url_title=_optional_str(data.get("url_title")),
-        html=_flag(data.get("html", False)),
-        monospace=_flag(data.get("monospace", False)),
-    )
-
-
-def _item_to_json(item: QueuedMessage) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "queued_at": item.queued_at.isoformat(),
-        "recipients": list(item.recipient_ids),
-        "message": _outgoing_to_json(item.outgoing),
-        "attachment": None
-        if item.attachment is None
-        else {
-            "filename": item.attachment.filename,
-            "content_type": item.attachment.content_type,
-        },
-        "error": item.error,
-    }
-
-
-def _item_from_json(data: object) -> QueuedMessage:
-    if not isinstance(data, Mapping) or not isinstance(data.get("message"), Mapping):
-        raise TypeError("not a queued message")
-    item_id = data.get("id")
-    # The id names the attachment's file: nothing but hex digits may reach a path.
-    if not isinstance(item_id, str) or not _ID.fullmatch(item_id):
-        raise TypeError("no valid id")
-    attachment = data.get("attachment")
-    stored = None
-    if attachment is not None:
-        if not isinstance(attachment, Mapping):
-            raise TypeError("not an attachment")
-        filename = _optional_str(attachment.get("filename"))
-        content_type = _optional_str(attachment.get("content_type"))
-        if not filename or not content_type:
-            raise TypeError("an attachment without name or type")
-        stored = StoredAttachment(filename, content_type)
-    if not (recipient_ids := _strings(data.get("recipients"))):
-        raise TypeError("no recipient")
-    return QueuedMessage(
-        id=item_id,
-        queued_at=_time(data.get("queued_at")),
-        recipient_ids=recipient_ids,
-        outgoing=_outgoing_from_json(data["message"]),
-        attachment=stored,
-        error=_optional_str(data.get("error")) or "",
-    )
-
-
-def _drop_from_json(data: object) -> _Drop:
-    if not isinstance(data, Mapping):
-        raise TypeError("not a dropped message")
-    return _Drop(_time(data.get("at")), _optional_str(data.get("label")) or "")
-
-
-def _parse[T](
-    data: object, key: str, parse: Callable[[object], T]
-) -> tuple[list[T], int]:
-    """Return the readable entries of the list under ``key``, and how many were not.
-
-    Data not shaped the way this module writes it counts as one unreadable entry.
-    """
-    entries = data.get(key, []) if isinstance(data, Mapping) else None
-    if not isinstance(entries, list):
-        return [], 1
-    parsed: list[T] = []
-    for entry in entries:
-        try:
-            parsed.append(parse(entry))
-        except TypeError:
-            continue
-    return parsed, len(entries) - len(parsed)
-
-
-def _whole_objects(text: str, key: str) -> list[Any]:
-    """Return the complete values at the start of the list under ``key``.
-
-    For a damaged file: reading stops at the first value that is cut off.
-    """
-    match = re.search(rf'"{key}"\s*:\s*\[', text)
-    if match is None:
-        return []
-    values: list[Any] = []
-    position = match.end()
-    while True:
-        while position < len(text) and text[position] in _SEPARATORS:
-            position += 1
-        try:
-            value, position = _DECODER.raw_decode(text, position)
-        except ValueError:
-            return values
-        values.append(value)
-
-
-def _salvage(path: Path) -> tuple[dict[str, list[Any]], Path] | None:
-    """Read what can be read of a damaged store file and move it aside (blocking).
-
-    Returns None when there is no file or it is whole JSON.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return None
-    try:
-        json.loads(text)
-    except ValueError:
-        pass
-    else:
-        return None
-    found = {key: _whole_objects(text, key) for key in ("messages", "dropped")}
-    aside = path.with_name(f"{path.name}.corrupt.{dt_util.utcnow():%Y%m%dT%H%M%S}")
-    path.rename(aside)
-    return found, aside
-
-
-def _write_attachment(folder: Path, name: str, attachment: Attachment) -> None:
-    """Keep the image's bytes as they are now, in the outbox's folder (blocking)."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = folder / name
-    if attachment.path is not None:
-        shutil.copyfile(attachment.path, target)
-    else:
-        target.write_bytes(attachment.data or b"")
-
-
-def _remove_strays(folder: Path, keep: set[str]) -> None:
-    """Delete attachment files no queued message refers to (blocking)."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.name not in keep:
-                path.unlink(missing_ok=True)
-
-
-def _paths(hass: HomeAssistant, entry_id: str) -> tuple[str, Path]:
-    """Return the store key and the attachment folder of an entry's outbox."""
-    key = f"{DOMAIN}.outbox.{entry_id}"
-    return key, Path(hass.config.path(STORAGE_DIR, f"{key}.files"))
+    #: Older messages made room for a new one.
+    OUTBOX_FULL = "outbox_full"
 
 
 async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the outbox of a removed entry, attachments included."""
-    key, folder = _paths(hass, entry_id)
+    """Delete the outbox of a removed entry: its store, files and repairs."""
+    key, folder = paths(hass, entry_id)
     await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     await hass.async_add_executor_job(shutil.rmtree, folder, True)
+    for issue in _ISSUES:
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
 
 
 # The outbox ---------------------------------------------------------------------
@@ -341,12 +133,25 @@ class Outbox:
         """Keep ``entry``'s messages; nothing is read before :meth:`async_load`."""
         self._hass = hass
         self._entry = entry
-        key, self._folder = _paths(hass, entry.entry_id)
+        key, self._folder = paths(hass, entry.entry_id)
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, key, private=True, atomic_writes=True
         )
-        self._items: list[QueuedMessage] = []
-        self._drops: list[_Drop] = []
+        #: The waiting messages by id, oldest first.
+        self._items: dict[str, QueuedMessage] = {}
+        #: How many waiting messages each recipient has.
+        self._waiting: Counter[str] = Counter()
+        #: Bytes of the waiting messages' images.
+        self._bytes = 0
+        #: When each message is too old (with its place and id), soonest first;
+        #: entries of messages gone are skipped when met.
+        self._deadlines: list[tuple[datetime, int, str]] = []
+        self._next_seq = 0
+        self._drops: list[Drop] = []
+        #: Messages dropped to make room since the outbox was last empty.
+        self._full_drops = 0
+        #: The message whose request is on its way: never dropped to make room.
+        self._sending: QueuedMessage | None = None
         self._listeners: list[Callable[[], None]] = []
         self._failures = 0
         self._next_attempt = dt_util.utcnow()
@@ -395,9 +200,8 @@ class Outbox:
     @callback
     def waiting_for(self, recipients: Iterable[Recipient]) -> bool:
         """Return whether a new message to ``recipients`` must queue behind others."""
-        wanted = {recipient.recipient_id for recipient in recipients}
         return self.enabled and any(
-            wanted.intersection(item.recipient_ids) for item in self._items
+            self._waiting[recipient.recipient_id] > 0 for recipient in recipients
         )
 
     def _who(self, recipient_ids: Iterable[str]) -> str:
@@ -408,41 +212,73 @@ class Outbox:
             for recipient_id in recipient_ids
         )
 
+    # The waiting messages ---------------------------------------------------
+
+    def _add(self, item: QueuedMessage) -> None:
+        """Count ``item`` in as the newest waiting message."""
+        self._items[item.id] = item
+        self._waiting.update(item.recipient_ids)
+        if item.attachment is not None:
+            self._bytes += item.attachment.size
+        heapq.heappush(
+            self._deadlines,
+            (self._deadline(item.queued_at, item.outgoing), item.seq, item.id),
+        )
+        self._next_seq = max(self._next_seq, item.seq + 1)
+
+    def _forget(self, item: QueuedMessage) -> None:
+        """Count ``item`` out: it no longer waits."""
+        del self._items[item.id]
+        self._waiting.subtract(item.recipient_ids)
+        for recipient_id in item.recipient_ids:
+            if self._waiting[recipient_id] <= 0:
+                del self._waiting[recipient_id]
+        self._forget_image(item)
+
+    def _forget_image(self, item: QueuedMessage) -> None:
+        if item.attachment is not None:
+            self._bytes -= item.attachment.size
+            item.attachment = None
+
+    def _first_deadline(self) -> tuple[datetime, QueuedMessage] | None:
+        """Return the soonest deadline of a waiting message, and the message."""
+        while self._deadlines:
+            deadline, _, item_id = self._deadlines[0]
+            if (item := self._items.get(item_id)) is not None:
+                return deadline, item
+            heapq.heappop(self._deadlines)
+        return None
+
     # Loading and saving -----------------------------------------------------
 
     async def async_load(self) -> None:
         """Read the queued messages and plan the next attempt.
 
-        A damaged file is moved aside and what can be read of it is kept.
+        A damaged store file is moved aside and what can be read of it is kept;
+        a store of the old format (every message in it) is turned into files.
         """
         salvaged = await self._hass.async_add_executor_job(
-            _salvage, Path(self._store.path)
+            salvage, Path(self._store.path)
         )
         data = salvaged[0] if salvaged is not None else await self._store.async_load()
         data = data or {}
-        self._items, unreadable = _parse(data, "messages", _item_from_json)
-        self._drops, _ = _parse(data, "dropped", _drop_from_json)
-        if salvaged is not None:
-            _LOGGER.warning(
-                "The outbox file of %s was damaged: %s queued messages were "
-                "recovered and any after them are lost. The damaged file is "
-                "kept as %s",
-                self._entry.title,
-                len(self._items),
-                salvaged[1],
-            )
-        if unreadable:
-            _LOGGER.warning(
-                "%s unreadable messages in the outbox of %s were dropped",
-                unreadable,
-                self._entry.title,
-            )
-        await self._hass.async_add_executor_job(
-            _remove_strays,
-            self._folder,
-            {item.id for item in self._items if item.attachment is not None},
+        legacy, unreadable = parse(data, "messages", item_from_json)
+        self._drops, _ = parse(data, "dropped", drop_from_json)
+        self._full_drops = full_drops(data)
+        folder = await self._hass.async_add_executor_job(
+            load_folder, self._folder, legacy
         )
-        if salvaged is not None or unreadable:
+        for item in folder.items:
+            self._add(item)
+        self._log_load(salvaged, len(legacy), unreadable + folder.unreadable)
+        if folder.without_image:
+            _LOGGER.warning(
+                "The images of %s queued messages of %s were gone: they are sent "
+                "without them",
+                folder.without_image,
+                self._entry.title,
+            )
+        if folder.converted and (salvaged or unreadable or "messages" in data):
             await self._async_save()
         now = dt_util.utcnow()
         self._next_attempt = now + FIRST_RETRY
@@ -453,26 +289,65 @@ class Outbox:
                 self._entry.title,
                 self._next_attempt.isoformat(),
             )
+        elif self._full_drops:
+            self._full_drops = 0
+            await self._async_save()
         self._refresh_issue(now)
         self._notify()
         self._schedule()
 
+    def _log_load(
+        self, salvaged: tuple[Any, Path] | None, recovered: int, unreadable: int
+    ) -> None:
+        if salvaged is not None:
+            _LOGGER.warning(
+                "The outbox file of %s was damaged: %s queued messages were "
+                "recovered and any after them are lost. The damaged file is "
+                "kept as %s",
+                self._entry.title,
+                recovered,
+                salvaged[1],
+            )
+        if unreadable:
+            _LOGGER.warning(
+                "%s unreadable messages in the outbox of %s were dropped",
+                unreadable,
+                self._entry.title,
+            )
+
     async def _async_save(self) -> None:
+        """Save what is not a message: the drops behind the repair issues."""
         await self._store.async_save(
             {
-                "messages": [_item_to_json(item) for item in self._items],
-                "dropped": [
-                    {"at": drop.at.isoformat(), "label": drop.label}
-                    for drop in self._drops
-                ],
+                "dropped": [drop_to_json(drop) for drop in self._drops],
+                "full": self._full_drops,
             }
         )
 
-    async def _async_delete_attachment(self, item: QueuedMessage) -> None:
-        if item.attachment is not None:
-            item.attachment = None
+    async def _async_write(self, item: QueuedMessage) -> None:
+        """Write the file of ``item``; a refusing disk leaves it in memory only."""
+        try:
+            await self._hass.async_add_executor_job(write_message, self._folder, item)
+        except HomeAssistantError as err:
+            _LOGGER.warning(
+                "A queued Pushover message for %s could not be saved (%s): it is "
+                "lost if Home Assistant stops before it is delivered",
+                self._who(item.recipient_ids),
+                err,
+            )
+
+    async def _async_delete(self, item: QueuedMessage, *, text: bool = True) -> None:
+        """Delete the files of ``item``: its image, and its message when ``text``."""
+        try:
             await self._hass.async_add_executor_job(
-                (self._folder / item.id).unlink, True
+                delete_message, self._folder, item.id, text
+            )
+        except OSError as err:
+            _LOGGER.warning(
+                "The files of a Pushover message for %s could not be deleted (%s): "
+                "it may be sent again after a restart",
+                self._who(item.recipient_ids),
+                err,
             )
 
     # Queueing ---------------------------------------------------------------
@@ -508,8 +383,40 @@ class Outbox:
         else:
             return None
 
+        item = await self._async_keep(now, outgoing, recipients, attachment, reason)
+        if not self._items:
+            self._failures = 1
+            self._next_attempt = not_before
+        elif isinstance(error, QuotaExceededError):
+            self._next_attempt = max(self._next_attempt, not_before)
+        self._add(item)
+        _LOGGER.warning(
+            "A Pushover message for %s waits in the outbox (%s); next attempt at %s",
+            self._who(item.recipient_ids),
+            reason,
+            self._next_attempt.isoformat(),
+        )
+        await self._async_make_room(item)
+        self._notify()
+        self._schedule()
+        return {
+            "id": item.id,
+            "reason": reason,
+            "next_attempt": self._next_attempt.isoformat(),
+        }
+
+    async def _async_keep(
+        self,
+        now: datetime,
+        outgoing: Outgoing,
+        recipients: Sequence[Recipient],
+        attachment: Attachment | None,
+        reason: str,
+    ) -> QueuedMessage:
+        """Write a new message's files: its image first, then the message."""
         item = QueuedMessage(
             id=uuid.uuid4().hex,
+            seq=self._next_seq,
             queued_at=now,
             recipient_ids=tuple(recipient.recipient_id for recipient in recipients),
             # Without a time of its own, a late message shows when it was sent.
@@ -521,36 +428,43 @@ class Outbox:
             attachment=None,
             error=reason,
         )
+        self._next_seq += 1
         if attachment is not None:
             try:
-                await self._hass.async_add_executor_job(
-                    _write_attachment, self._folder, item.id, attachment
+                size = await self._hass.async_add_executor_job(
+                    write_attachment, self._folder, item.id, attachment
                 )
             except OSError as err:
                 raise failed("attachment_unreadable") from err
             item.attachment = StoredAttachment(
-                attachment.filename, attachment.content_type
+                attachment.filename, attachment.content_type, size
             )
-        if not self._items:
-            self._failures = 1
-            self._next_attempt = not_before
-        elif isinstance(error, QuotaExceededError):
-            self._next_attempt = max(self._next_attempt, not_before)
-        self._items.append(item)
-        await self._async_save()
-        _LOGGER.warning(
-            "A Pushover message for %s waits in the outbox (%s); next attempt at %s",
-            self._who(item.recipient_ids),
-            reason,
-            self._next_attempt.isoformat(),
-        )
-        self._notify()
-        self._schedule()
-        return {
-            "id": item.id,
-            "reason": reason,
-            "next_attempt": self._next_attempt.isoformat(),
-        }
+        await self._async_write(item)
+        return item
+
+    async def _async_make_room(self, newest: QueuedMessage) -> None:
+        """Drop the oldest messages while the outbox holds more than allowed.
+
+        ``newest`` stays, and so does a message whose request is on its way.
+        """
+        while len(self._items) > OUTBOX_MAX_MESSAGES or self._bytes > OUTBOX_MAX_BYTES:
+            oldest = next(
+                (
+                    item
+                    for item in self._items.values()
+                    if item is not newest and item is not self._sending
+                ),
+                None,
+            )
+            if oldest is None:
+                return
+            await self._async_drop(
+                oldest,
+                DropReason.OUTBOX_FULL,
+                f"the outbox was full ({OUTBOX_MAX_MESSAGES} messages or "
+                f"{OUTBOX_MAX_BYTES // _MEGABYTE} MB of images); last error: "
+                f"{oldest.error}",
+            )
 
     # Draining ---------------------------------------------------------------
 
@@ -562,9 +476,9 @@ class Outbox:
             self._unsub_timer = None
         if self._stopping or self._task is not None:
             return
-        moments = [
-            self._deadline(item.queued_at, item.outgoing) for item in self._items
-        ]
+        moments = []
+        if (first := self._first_deadline()) is not None:
+            moments.append(first[0])
         if self._items and not self._paused:
             moments.append(self._next_attempt)
         if self._drops:
@@ -590,13 +504,12 @@ class Outbox:
         try:
             while True:
                 now = dt_util.utcnow()
-                for item in list(self._items):
-                    if self._deadline(item.queued_at, item.outgoing) <= now:
-                        await self._async_drop(
-                            item,
-                            DropReason.EXPIRED,
-                            f"not delivered in time; last error: {item.error}",
-                        )
+                while (first := self._first_deadline()) is not None and first[0] <= now:
+                    await self._async_drop(
+                        first[1],
+                        DropReason.EXPIRED,
+                        f"not delivered in time; last error: {first[1].error}",
+                    )
                 self._refresh_issue(now)
                 if (
                     self._stopping
@@ -605,7 +518,7 @@ class Outbox:
                     or now < self._next_attempt
                 ):
                     return
-                if not await self._async_deliver(self._items[0]):
+                if not await self._async_deliver(next(iter(self._items.values()))):
                     return
         finally:
             self._task = None
@@ -633,27 +546,37 @@ class Outbox:
                     filename=item.attachment.filename,
                     content_type=item.attachment.content_type,
                 )
+            self._sending = item
             try:
                 await runtime.sender.async_send_part(
                     item.outgoing, users, item.outgoing.parts[0], attachment
                 )
             except PushoverError as err:
                 return await self._async_failed(item, err)
-            item.outgoing = replace(item.outgoing, parts=item.outgoing.parts[1:])
-            await self._async_delete_attachment(item)
-            if not item.outgoing.parts:
+            finally:
+                self._sending = None
+            if len(item.outgoing.parts) == 1:
                 break
-            await self._async_save()
-        self._items.remove(item)
+            await self._async_part_sent(item)
+        self._forget(item)
         self._failures = 0
-        await self._async_save()
+        await self._async_delete(item)
         _LOGGER.info(
             "Delivered a queued Pushover message for %s (queued at %s)",
             self._who(item.recipient_ids),
             item.queued_at.isoformat(),
         )
-        self._notify()
+        await self._async_left(dt_util.utcnow(), saved=False)
         return True
+
+    async def _async_part_sent(self, item: QueuedMessage) -> None:
+        """Keep only the parts still to send: the file first, then the image goes."""
+        item.outgoing = replace(item.outgoing, parts=item.outgoing.parts[1:])
+        had_image = item.attachment is not None
+        self._forget_image(item)
+        await self._async_write(item)
+        if had_image:
+            await self._async_delete(item, text=False)
 
     async def _async_failed(self, item: QueuedMessage, err: PushoverError) -> bool:
         """Decide what a failed attempt means; return whether the next may follow."""
@@ -671,7 +594,7 @@ class Outbox:
             return False
         if isinstance(err, QuotaExceededError):
             reset = quota_reset(self._entry, err)
-            for queued in list(self._items):
+            for queued in list(self._items.values()):
                 if reset is None or reset > self._deadline(
                     queued.queued_at, queued.outgoing
                 ):
@@ -688,7 +611,7 @@ class Outbox:
             self._failures += 1
             delay = FIRST_RETRY * 2 ** min(self._failures - 1, _MAX_DOUBLINGS)
             self._next_attempt = now + min(delay, MAX_RETRY)
-            await self._async_save()
+            await self._async_write(item)
             _LOGGER.warning(
                 "A queued Pushover message for %s failed again (%s); next attempt "
                 "at %s",
@@ -709,12 +632,17 @@ class Outbox:
         self, item: QueuedMessage, reason: DropReason, error: str
     ) -> None:
         """Give up on ``item``: say so in the log, on the bus and in a repair."""
-        self._items.remove(item)
-        await self._async_delete_attachment(item)
+        if self._items.get(item.id) is not item:
+            return  # dropped meanwhile, by a newer message making room
+        self._forget(item)
         now = dt_util.utcnow()
         title = item.outgoing.title
-        self._drops.append(_Drop(now, title or item.outgoing.parts[0][:_LABEL_LENGTH]))
-        await self._async_save()
+        if reason is DropReason.OUTBOX_FULL:
+            self._full_drops += 1
+        else:
+            label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
+            self._drops.append(Drop(now, label))
+        await self._async_delete(item)
         _LOGGER.warning(
             "Gave up on a Pushover message for %s queued at %s (%s): %s",
             self._who(item.recipient_ids),
@@ -732,15 +660,48 @@ class Outbox:
                 "queued_at": item.queued_at.isoformat(),
             },
         )
+        await self._async_left(now, saved=True)
+
+    async def _async_left(self, now: datetime, *, saved: bool) -> None:
+        """Save the drops and show the repairs right after a message left.
+
+        ``saved`` says whether the store changed; the count of messages dropped
+        to make room starts again once the outbox is empty.
+        """
+        if self._full_drops and not self._items:
+            self._full_drops = 0
+            saved = True
+        if saved:
+            await self._async_save()
         self._refresh_issue(now)
         self._notify()
 
     @callback
     def _refresh_issue(self, now: datetime) -> None:
-        """Show the repair issue while a message was dropped in the last day."""
+        """Show the repairs: a message was dropped in the last day, or for room."""
         self._drops = [drop for drop in self._drops if drop.at + DROP_MEMORY > now]
-        issue_id = f"delivery_failed_{self._entry.entry_id}"
-        if not self._drops:
+        self._show_issue(
+            _DELIVERY_FAILED,
+            bool(self._drops),
+            {
+                "count": str(len(self._drops)),
+                "title": self._drops[-1].label if self._drops else "",
+            },
+        )
+        self._show_issue(
+            _OUTBOX_FULL,
+            self._full_drops > 0,
+            {
+                "count": str(self._full_drops),
+                "max_messages": str(OUTBOX_MAX_MESSAGES),
+                "max_megabytes": str(OUTBOX_MAX_BYTES // _MEGABYTE),
+            },
+        )
+
+    @callback
+    def _show_issue(self, key: str, show: bool, placeholders: dict[str, str]) -> None:
+        issue_id = f"{key}_{self._entry.entry_id}"
+        if not show:
             ir.async_delete_issue(self._hass, DOMAIN, issue_id)
             return
         ir.async_create_issue(
@@ -749,12 +710,8 @@ class Outbox:
             issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
-            translation_key="delivery_failed",
-            translation_placeholders={
-                "entry": self._entry.title,
-                "count": str(len(self._drops)),
-                "title": self._drops[-1].label,
-            },
+            translation_key=key,
+            translation_placeholders={"entry": self._entry.title, **placeholders},
         )
 
     async def async_stop(self) -> None:
