@@ -45,8 +45,6 @@ from .errors import (
 from .models import (
     Attachment,
     Glance,
-    GroupInfo,
-    GroupUser,
     Message,
     MessageResult,
     Quota,
@@ -58,7 +56,6 @@ from .validation import (
     ignored_fields,
     validate_device_name,
     validate_glance,
-    validate_group_key,
     validate_message,
     validate_receipt,
     validate_tag,
@@ -394,20 +391,6 @@ def _integer(data: _Json, key: str) -> int:
     return value
 
 
-def _group_user(entry: object) -> GroupUser:
-    if not isinstance(entry, dict) or not isinstance(entry.get("user"), str):
-        raise InvalidResponseError("A group member in the reply has no user key.")
-    memo = entry.get("memo") or ""
-    if not isinstance(memo, str):
-        raise InvalidResponseError("A group member's memo is not text.")
-    return GroupUser(
-        user=entry["user"],
-        device=_optional_str(entry, "device"),
-        memo=memo,
-        disabled=bool(entry.get("disabled", False)),
-    )
-
-
 # --------------------------------------------------------------------------
 # The client.
 # --------------------------------------------------------------------------
@@ -604,17 +587,6 @@ class PushoverClient:
         fields.update({k: v for k, v in optional.items() if v is not None})
         await self._call("POST", "glances.json", form=fields, secrets=(glance.user,))
 
-    async def get_group(self, group_key: str) -> GroupInfo:
-        """Return a delivery group's name and members."""
-        validate_group_key(group_key)
-        data, _ = await self._call(
-            "GET",
-            f"groups/{group_key}.json",
-            params={"token": self._token},
-            secrets=(group_key,),
-        )
-        return _parse_reply(data, _group_info)
-
     # -- transport ---------------------------------------------------------
 
     async def _call(
@@ -799,7 +771,7 @@ def _api_error(
         error_class = InvalidTokenError
     elif any(_NO_ACTIVE_DEVICES in sentence.lower() for sentence in errors):
         error_class = NoActiveDevicesError
-    elif "invalid" in (field_errors.get("user"), field_errors.get("group")):
+    elif field_errors.get("user") == "invalid":
         error_class = InvalidUserError
     return error_class(
         message,
@@ -873,11 +845,3 @@ def _quota_from_reply(data: _Json) -> Quota:
     if reset is None:
         raise InvalidResponseError("The reply's reset time is missing.")
     return Quota(_integer(data, "limit"), _integer(data, "remaining"), reset)
-
-
-def _group_info(data: _Json) -> GroupInfo:
-    name = data.get("name")
-    users = data.get("users", [])
-    if not isinstance(name, str) or not isinstance(users, list):
-        raise InvalidResponseError("The reply has no group name or member list.")
-    return GroupInfo(name, tuple(_group_user(entry) for entry in users))

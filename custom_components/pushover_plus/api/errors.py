@@ -55,7 +55,6 @@ class ValidationCode(StrEnum):
     TOKEN_INVALID = "token_invalid"  # noqa: S105 - a code, not a secret
     USER_MISSING = "user_missing"
     USER_KEY_INVALID = "user_key_invalid"
-    GROUP_KEY_INVALID = "group_key_invalid"
     TOO_MANY_USERS = "too_many_users"
     DEVICES_WITH_MULTIPLE_USERS = "devices_with_multiple_users"
     DEVICE_NAME_INVALID = "device_name_invalid"

@@ -227,21 +227,3 @@ class ReceiptStatus:
     expires_at: datetime | None
     called_back: bool
     called_back_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupUser:
-    """One member of a delivery group."""
-
-    user: str = field(repr=False)
-    device: str | None = None
-    memo: str = ""
-    disabled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
-    """A delivery group's name and members."""
-
-    name: str
-    users: tuple[GroupUser, ...]

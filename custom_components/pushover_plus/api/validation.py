@@ -82,11 +82,6 @@ def validate_user_key(key: object, *, field: str = "user") -> str:
     )
 
 
-def validate_group_key(key: object) -> str:
-    """Check the shape of a delivery group key and return it."""
-    return _key_shaped(key, "group", ValidationCode.GROUP_KEY_INVALID, "A group key")
-
-
 def validate_receipt(receipt: object) -> str:
     """Check the shape of an emergency-message receipt and return it."""
     return _key_shaped(receipt, "receipt", ValidationCode.RECEIPT_INVALID, "A receipt")
