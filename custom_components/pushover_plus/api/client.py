@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 import json
 import logging
@@ -24,7 +24,6 @@ from .const import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
-    MAX_ATTACHMENT_SIZE,
     MAX_CONCURRENT_REQUESTS,
 )
 from .encryption import encrypt_fields
@@ -151,13 +150,18 @@ class _AttachmentAbortedError(Exception):
     """Stops an upload; the client then raises the payload's ``failure``."""
 
 
-class _SizedPayload(aiohttp.Payload):
-    """A multipart part of known size, produced while it is uploaded."""
+class _FilePayload(aiohttp.Payload):
+    """A file read in chunks in the executor while it is uploaded.
+
+    The file must keep the size it had when it was opened: one that grows or
+    shrinks meanwhile stops the upload.
+    """
 
     _autoclose = True
 
-    def __init__(self, size: int, content_type: str) -> None:
+    def __init__(self, handle: IO[bytes], size: int, content_type: str) -> None:
         super().__init__(None, content_type=content_type)
+        self._handle: IO[bytes] | None = handle
         self._size = size
         self._remaining = size
         #: Set when the upload was stopped because of the attachment itself.
@@ -175,7 +179,7 @@ class _SizedPayload(aiohttp.Payload):
         if len(chunk) > self._remaining:
             self._abort(
                 ValidationCode.ATTACHMENT_SIZE_MISMATCH,
-                f"The attachment grew beyond its announced {self._size} bytes.",
+                f"The attachment file grew past {self._size} bytes during upload.",
             )
         self._remaining -= len(chunk)
         await writer.write(chunk)
@@ -184,16 +188,8 @@ class _SizedPayload(aiohttp.Payload):
         if self._remaining:
             self._abort(
                 ValidationCode.ATTACHMENT_SIZE_MISMATCH,
-                f"The attachment ended before its announced {self._size} bytes.",
+                f"The attachment file shrank from {self._size} bytes during upload.",
             )
-
-
-class _FilePayload(_SizedPayload):
-    """A file read in chunks in the executor while it is uploaded."""
-
-    def __init__(self, handle: IO[bytes], size: int, content_type: str) -> None:
-        super().__init__(size, content_type)
-        self._handle: IO[bytes] | None = handle
 
     @classmethod
     async def open(cls, path: Path, content_type: str) -> Self:
@@ -258,67 +254,13 @@ def _open_regular_file(path: Path) -> tuple[IO[bytes], int]:
     return handle, os.fstat(handle.fileno()).st_size
 
 
-class _StreamPayload(_SizedPayload):
-    """A caller's async byte stream of announced size, uploaded as it is read."""
-
-    def __init__(
-        self, stream: AsyncIterable[bytes], size: int, content_type: str
-    ) -> None:
-        super().__init__(size, content_type)
-        self._iterator = aiter(stream)
-
-    async def write(self, writer: AbstractStreamWriter) -> None:
-        """Upload the stream chunk by chunk, holding it to its announced size."""
-        self._consumed = True
-        while True:
-            try:
-                chunk = await anext(self._iterator)
-            except StopAsyncIteration:
-                break
-            except Exception:  # noqa: BLE001 - any failure of the caller's stream
-                self._abort(
-                    ValidationCode.ATTACHMENT_UNREADABLE,
-                    "The attachment stream failed while it was being sent.",
-                )
-            await self._send_chunk(writer, bytes(chunk))
-        self._check_complete()
-
-
-async def _read_stream(stream: AsyncIterable[bytes]) -> bytes:
-    """Read a stream of unknown size into memory, refusing it past the limit."""
-    buffer = bytearray()
-    try:
-        async for chunk in stream:
-            buffer += chunk
-            if len(buffer) > MAX_ATTACHMENT_SIZE:
-                check_attachment_size(len(buffer))
-    except MessageValidationError:
-        raise
-    except Exception:  # noqa: BLE001 - any failure of the caller's stream
-        raise MessageValidationError(
-            "The attachment stream failed while it was being read.",
-            field="attachment",
-            code=ValidationCode.ATTACHMENT_UNREADABLE,
-        ) from None
-    check_attachment_size(len(buffer))
-    return bytes(buffer)
-
-
 async def _attachment_payload(attachment: Attachment) -> aiohttp.Payload:
     """Turn an attachment into a multipart part, doing any file I/O off-loop."""
     if attachment.path is not None:
         return await _FilePayload.open(attachment.path, attachment.content_type)
-    if attachment.data is not None:
-        data = attachment.data
-    elif attachment.stream is None:
-        raise TypeError("an attachment needs a path, bytes or a stream")
-    elif attachment.size is not None:
-        return _StreamPayload(
-            attachment.stream, attachment.size, attachment.content_type
-        )
-    else:
-        data = await _read_stream(attachment.stream)
-    return aiohttp.BytesPayload(data, content_type=attachment.content_type)
+    if attachment.data is None:
+        raise TypeError("an attachment needs a path or bytes")
+    return aiohttp.BytesPayload(attachment.data, content_type=attachment.content_type)
 
 
 def _multipart(
@@ -659,7 +601,7 @@ class PushoverClient:
                 status = response.status
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as err:
-            failure = part.failure if isinstance(part, _SizedPayload) else None
+            failure = part.failure if isinstance(part, _FilePayload) else None
             if failure is not None:
                 raise failure from None
             detail = scrub_secrets(str(err) or type(err).__name__, secrets)

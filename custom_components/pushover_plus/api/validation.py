@@ -302,21 +302,14 @@ def validate_attachment(attachment: Attachment) -> None:
             "without double quotes.",
         )
     validate_content_type(attachment.content_type, "attachment")
-    sources = [
-        source
-        for source in (attachment.path, attachment.data, attachment.stream)
-        if source is not None
-    ]
-    if len(sources) != 1:
+    if (attachment.path is None) == (attachment.data is None):
         raise _fail(
             "attachment",
             ValidationCode.ATTACHMENT_CONFLICT,
-            "An attachment needs exactly one of a path, bytes or a stream.",
+            "An attachment needs exactly one of a path or bytes.",
         )
     if attachment.data is not None:
         check_attachment_size(len(attachment.data))
-    elif attachment.size is not None:
-        check_attachment_size(_integer(attachment.size, "attachment"))
 
 
 def validate_content_type(
