@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import io
 import os
 from pathlib import Path
@@ -86,23 +85,6 @@ async def test_from_bytes(client: PushoverClient, state: SandboxState) -> None:
     assert attachment.data == data
     assert attachment.content_type == "image/jpeg"
     assert attachment.filename == "a.jpg"
-
-
-async def test_base64_attachment(client: PushoverClient, state: SandboxState) -> None:
-    data = png_bytes(2000)
-    await client.send_message(
-        Message(
-            user=DEMO_USER,
-            message="Inline",
-            attachment_base64=base64.b64encode(data).decode(),
-            attachment_type="image/png",
-        )
-    )
-    stored = state.messages[0].attachment
-    assert stored is not None
-    assert stored.data == data
-    assert stored.source == "base64"
-    assert state.requests[0].content_type == "application/x-www-form-urlencoded"
 
 
 async def _refused(

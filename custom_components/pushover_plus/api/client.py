@@ -431,8 +431,6 @@ class PushoverClient:
             "url_title": message.url_title or None,
             "html": "1" if message.html else None,
             "monospace": "1" if message.monospace else None,
-            "attachment_base64": message.attachment_base64,
-            "attachment_type": message.attachment_type,
         }
         given = {key: value for key, value in optional.items() if value}
         if ignored := [key for key in ignored_fields(message.priority) if key in given]:

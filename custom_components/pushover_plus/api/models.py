@@ -125,8 +125,6 @@ class Message:
     html: bool = False
     monospace: bool = False
     attachment: Attachment | None = None
-    attachment_base64: str | None = field(default=None, repr=False)
-    attachment_type: str | None = None
     encryption_key: bytes | None = field(default=None, repr=False)
 
     @property
