@@ -583,87 +583,111 @@ class PushoverClient:
         """Send one request and turn the reply into data or an exception."""
         secrets = (self._token, *secrets)
         log_path = scrub_secrets(path, secrets)
-        url = self._base_url.join(URL(path, encoded=True))
         _LOGGER.debug("Pushover %s %s", method, log_path)
         try:
-            async with self._session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                timeout=self._timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                headers = response.headers
+            status, headers, raw = await self._request(
+                method, path, body=body, params=params
+            )
         except (TimeoutError, aiohttp.ClientError) as err:
-            failure = part.failure if isinstance(part, _FilePayload) else None
-            if failure is not None:
-                raise failure from None
-            detail = scrub_secrets(str(err) or type(err).__name__, secrets)
-            _LOGGER.debug("Pushover %s %s failed: %s", method, log_path, detail)
-            if isinstance(err, TimeoutError):
-                raise PushoverTimeoutError(
-                    f"Pushover did not answer {method} {log_path} in time."
-                ) from None
-            raise PushoverConnectionError(
-                f"Could not talk to Pushover at {self._base_url.host}: {detail}"
+            raise self._transport_error(
+                err, part, f"{method} {log_path}", secrets
             ) from None
-
         quota = _quota_from_headers(headers)
         if quota is not None:
             self._quota = quota
         data = _decode_json(raw)
-        request_id = _request_id(data)
         _LOGGER.debug(
             "Pushover %s %s -> HTTP %s, request %s",
             method,
             log_path,
             status,
-            request_id,
+            _request_id(data),
         )
-        if status == 429:
-            raise QuotaExceededError(
-                "The Pushover account's monthly message quota is used up.",
-                status=status,
-                request_id=request_id,
-                reset_at=quota.reset if quota is not None else None,
-                errors=_errors(data, secrets),
-            )
-        if status >= 500:
-            raise ServerError(
-                f"Pushover failed with HTTP {status}; try again later.",
-                status=status,
-                request_id=request_id,
-            )
-        if 400 <= status < 500:
-            raise _api_error(status, data, request_id, secrets)
-        if not 200 <= status < 300:
-            raise InvalidResponseError(
-                f"Pushover answered with unexpected HTTP status {status}.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data is None:
-            raise InvalidResponseError(
-                "Pushover's reply is not a JSON object.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data.get("status") != 1:
-            if "errors" in data:
-                raise _api_error(status, data, request_id, secrets)
-            raise InvalidResponseError(
-                "Pushover's reply does not say whether the request succeeded.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        return data, quota
+        return _reply_data(status, data, quota, secrets, read_only=read_only), quota
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: aiohttp.MultipartWriter | Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        """Send one request; return the reply's status, headers and body."""
+        async with self._session.request(
+            method,
+            self._base_url.join(URL(path, encoded=True)),
+            params=params,
+            data=body,
+            timeout=self._timeout,
+            allow_redirects=False,
+            raise_for_status=False,
+        ) as response:
+            return response.status, response.headers, await response.read()
+
+    def _transport_error(
+        self,
+        err: TimeoutError | aiohttp.ClientError,
+        part: aiohttp.Payload | None,
+        request: str,
+        secrets: tuple[str, ...],
+    ) -> MessageValidationError | PushoverTimeoutError | PushoverConnectionError:
+        """Return the error for a request that got no reply.
+
+        An upload stopped by the attachment itself reports the attachment's
+        problem; ``request`` is the method and the scrubbed path, for messages.
+        """
+        failure = part.failure if isinstance(part, _FilePayload) else None
+        if failure is not None:
+            return failure
+        detail = scrub_secrets(str(err) or type(err).__name__, secrets)
+        _LOGGER.debug("Pushover %s failed: %s", request, detail)
+        if isinstance(err, TimeoutError):
+            return PushoverTimeoutError(f"Pushover did not answer {request} in time.")
+        return PushoverConnectionError(
+            f"Could not talk to Pushover at {self._base_url.host}: {detail}"
+        )
+
+
+def _reply_data(
+    status: int,
+    data: _Json | None,
+    quota: Quota | None,
+    secrets: tuple[str, ...],
+    *,
+    read_only: bool,
+) -> _Json:
+    """Return the data of a successful reply; raise the error any other means."""
+    request_id = _request_id(data)
+    if status == 429:
+        raise QuotaExceededError(
+            "The Pushover account's monthly message quota is used up.",
+            status=status,
+            request_id=request_id,
+            reset_at=quota.reset if quota is not None else None,
+            errors=_errors(data, secrets),
+        )
+    if status >= 500:
+        raise ServerError(
+            f"Pushover failed with HTTP {status}; try again later.",
+            status=status,
+            request_id=request_id,
+        )
+    if 400 <= status < 500:
+        raise _api_error(status, data, request_id, secrets)
+    if not 200 <= status < 300:
+        problem = f"Pushover answered with unexpected HTTP status {status}."
+    elif data is None:
+        problem = "Pushover's reply is not a JSON object."
+    elif data.get("status") == 1:
+        return data
+    elif "errors" in data:
+        raise _api_error(status, data, request_id, secrets)
+    else:
+        problem = "Pushover's reply does not say whether the request succeeded."
+    raise InvalidResponseError(
+        problem, status=status, request_id=request_id, retryable=read_only
+    )
 
 
 def _str_or_none(value: int | None) -> str | None:
