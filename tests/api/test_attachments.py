@@ -1,15 +1,14 @@
-"""Attachments from a path, bytes or a stream arrive byte for byte."""
+"""Attachments from a path or bytes arrive byte for byte."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-from collections.abc import AsyncIterator
 import io
 import os
 from pathlib import Path
 from typing import Any, cast
 
+import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 import pytest
 
@@ -26,7 +25,7 @@ from custom_components.pushover_plus.api.client import (
     _FilePayload,
 )
 from custom_components.pushover_plus.api.models import guess_content_type
-from sandbox.seed import DEMO_USER
+from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.state import SandboxState
 
 from .conftest import png_bytes
@@ -36,17 +35,6 @@ C = ValidationCode
 
 def _message(attachment: Attachment) -> Message:
     return Message(user=DEMO_USER, message="Snapshot", attachment=attachment)
-
-
-async def _chunks(data: bytes, size: int = 10_000) -> AsyncIterator[bytes]:
-    for start in range(0, len(data), size):
-        await asyncio.sleep(0)
-        yield data[start : start + size]
-
-
-async def _failing_stream() -> AsyncIterator[bytes]:
-    yield b"\x89PNG\r\n\x1a\n"
-    raise RuntimeError("camera went away")
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -97,50 +85,6 @@ async def test_from_bytes(client: PushoverClient, state: SandboxState) -> None:
     assert attachment.data == data
     assert attachment.content_type == "image/jpeg"
     assert attachment.filename == "a.jpg"
-
-
-async def test_from_stream_with_size(
-    client: PushoverClient, state: SandboxState
-) -> None:
-    data = png_bytes(123_457)
-    attachment = Attachment.from_stream(
-        _chunks(data), filename="cam.png", size=len(data)
-    )
-    await client.send_message(_message(attachment))
-    stored = state.messages[0].attachment
-    assert stored is not None
-    assert stored.data == data
-
-
-async def test_from_stream_without_size(
-    client: PushoverClient, state: SandboxState
-) -> None:
-    data = png_bytes(77_777)
-    attachment = Attachment.from_stream(
-        _chunks(data), filename="cam", content_type="image/png"
-    )
-    await client.send_message(_message(attachment))
-    stored = state.messages[0].attachment
-    assert stored is not None
-    assert stored.data == data
-    assert stored.content_type == "image/png"
-
-
-async def test_base64_attachment(client: PushoverClient, state: SandboxState) -> None:
-    data = png_bytes(2000)
-    await client.send_message(
-        Message(
-            user=DEMO_USER,
-            message="Inline",
-            attachment_base64=base64.b64encode(data).decode(),
-            attachment_type="image/png",
-        )
-    )
-    stored = state.messages[0].attachment
-    assert stored is not None
-    assert stored.data == data
-    assert stored.source == "base64"
-    assert state.requests[0].content_type == "application/x-www-form-urlencoded"
 
 
 async def _refused(
@@ -197,87 +141,42 @@ async def test_special_files_are_refused(
         assert error.code is C.ATTACHMENT_UNREADABLE
 
 
-async def test_stream_without_size_too_large(
-    client: PushoverClient, state: SandboxState
+def _resize(path: Path, size: int) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(size)
+
+
+@pytest.mark.parametrize("new_size", [150_000, 50_000], ids=["grows", "shrinks"])
+async def test_file_changing_while_sent(
+    api_url: str, state: SandboxState, tmp_path: Path, new_size: int
 ) -> None:
-    pulled = 0
+    """A file whose size changes after it was opened stops the upload."""
+    path = await asyncio.to_thread(_write, tmp_path / "live.png", png_bytes(100_000))
 
-    async def endless() -> AsyncIterator[bytes]:
-        nonlocal pulled
-        while True:
-            pulled += 1
-            yield b"\0" * 1_000_000
+    async def resize(*_: object) -> None:
+        await asyncio.to_thread(_resize, path, new_size)
 
-    error = await _refused(
-        client, state, Attachment.from_stream(endless(), filename="x.png")
-    )
-    assert error.code is C.ATTACHMENT_TOO_LARGE
-    assert pulled == 6
-
-
-async def test_stream_without_size_failing(
-    client: PushoverClient, state: SandboxState
-) -> None:
-    error = await _refused(
-        client, state, Attachment.from_stream(_failing_stream(), filename="x.png")
-    )
-    assert error.code is C.ATTACHMENT_UNREADABLE
-
-
-async def test_stream_declared_too_large(
-    client: PushoverClient, state: SandboxState
-) -> None:
-    attachment = Attachment.from_stream(
-        _chunks(b"x"), filename="x.png", size=MAX_ATTACHMENT_SIZE + 1
-    )
-    error = await _refused(client, state, attachment)
-    assert error.code is C.ATTACHMENT_TOO_LARGE
-
-
-@pytest.mark.parametrize(
-    ("data", "size", "code"),
-    [
-        (png_bytes(50_000), 40_000, C.ATTACHMENT_SIZE_MISMATCH),
-        (png_bytes(30_000), 40_000, C.ATTACHMENT_SIZE_MISMATCH),
-    ],
-)
-async def test_stream_not_matching_its_size(
-    client: PushoverClient,
-    state: SandboxState,
-    data: bytes,
-    size: int,
-    code: ValidationCode,
-) -> None:
-    attachment = Attachment.from_stream(_chunks(data), filename="x.png", size=size)
-    with pytest.raises(MessageValidationError) as caught:
-        await client.send_message(_message(attachment))
-    assert caught.value.code is code
-    assert state.messages == []
-
-
-async def test_stream_failing_while_uploading(
-    client: PushoverClient, state: SandboxState
-) -> None:
-    attachment = Attachment.from_stream(_failing_stream(), filename="x.png", size=100)
-    with pytest.raises(MessageValidationError) as caught:
-        await client.send_message(_message(attachment))
-    assert caught.value.code is C.ATTACHMENT_UNREADABLE
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(resize)
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        client = PushoverClient(session, DEMO_TOKEN, base_url=api_url)
+        with pytest.raises(MessageValidationError) as caught:
+            await client.send_message(_message(Attachment.from_path(path)))
+    assert caught.value.code is C.ATTACHMENT_SIZE_MISMATCH
+    assert caught.value.field == "attachment"
     assert state.messages == []
 
 
 def test_attachment_repr_and_types(tmp_path: Path) -> None:
     data = Attachment.from_bytes(b"\x89PNG" * 1000, filename="a.png")
     assert repr(data) == (
-        "Attachment(data=<4000 bytes>, filename='a.png', "
-        "content_type='image/png', size=4000)"
+        "Attachment(data=<4000 bytes>, filename='a.png', content_type='image/png')"
     )
     path = Attachment.from_path(tmp_path / "b.JPEG")
     assert "path=" in repr(path)
     assert path.content_type == "image/jpeg"
     assert path.filename == "b.JPEG"
-    stream = Attachment.from_stream(_chunks(b""), filename="c.webp")
-    assert repr(stream).startswith("Attachment(stream, ")
-    assert stream.content_type == "image/webp"
+    assert Attachment.from_bytes(b"x", filename="c.webp").content_type == "image/webp"
     assert guess_content_type("notes.txt") == "application/octet-stream"
     assert Attachment.from_bytes(b"x").content_type == "application/octet-stream"
 

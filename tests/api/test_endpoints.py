@@ -313,25 +313,6 @@ async def test_update_glance(client: PushoverClient, state: SandboxState) -> Non
     assert state.glances[0].devices == ["phone"]
 
 
-async def test_get_group(client: PushoverClient, state: SandboxState) -> None:
-    group = await client.get_group(DEMO_GROUP)
-    assert group.name == "Family"
-    assert [member.user for member in group.users] == [DEMO_USER, OTHER_USER]
-    assert group.users[0].device is None
-    assert group.users[0].memo == ""
-    assert not group.users[0].disabled
-    assert state.requests[0].path == f"/1/groups/{DEMO_GROUP}.json"
-
-
-async def test_unknown_group(client: PushoverClient) -> None:
-    with pytest.raises(PushoverRequestError) as caught:
-        await client.get_group("g" * 30)
-    assert caught.value.status == 404
-    with pytest.raises(MessageValidationError) as invalid:
-        await client.get_group("short")
-    assert invalid.value.code is ValidationCode.GROUP_KEY_INVALID
-
-
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

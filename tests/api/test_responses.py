@@ -9,12 +9,11 @@ import pytest
 
 from custom_components.pushover_plus.api import (
     InvalidResponseError,
-    InvalidUserError,
     Message,
     PushoverClient,
     PushoverRequestError,
 )
-from sandbox.seed import DEMO_GROUP, DEMO_USER
+from sandbox.seed import DEMO_USER
 
 from .conftest import FakeApi
 
@@ -40,10 +39,6 @@ def _limits(client: PushoverClient) -> Awaitable[Any]:
     return client.get_limits()
 
 
-def _group(client: PushoverClient) -> Awaitable[Any]:
-    return client.get_group(DEMO_GROUP)
-
-
 def _sounds(client: PushoverClient) -> Awaitable[Any]:
     return client.get_sounds()
 
@@ -67,14 +62,6 @@ def _cancel_tag(client: PushoverClient) -> Awaitable[Any]:
             "apps/limits.json",
             OK | {"limit": 1, "remaining": 1, "reset": 0},
             _limits,
-            True,
-        ),
-        (f"groups/{DEMO_GROUP}.json", OK | {"users": []}, _group, True),
-        (f"groups/{DEMO_GROUP}.json", OK | {"name": "F", "users": [{}]}, _group, True),
-        (
-            f"groups/{DEMO_GROUP}.json",
-            OK | {"name": "F", "users": [{"user": DEMO_USER, "memo": 5}]},
-            _group,
             True,
         ),
         (
@@ -150,18 +137,6 @@ async def test_errors_list_of_wrong_type(
     assert caught.value.errors == ()
 
 
-async def test_invalid_group_key(
-    fake_client: PushoverClient, fake_api: FakeApi
-) -> None:
-    fake_api.reply(
-        f"groups/{DEMO_GROUP}.json",
-        {"status": 0, "group": "invalid", "errors": ["group key is invalid"]},
-        status=400,
-    )
-    with pytest.raises(InvalidUserError):
-        await _group(fake_client)
-
-
 async def test_minimal_replies(fake_client: PushoverClient, fake_api: FakeApi) -> None:
     fake_api.reply("messages.json", {"status": 1})
     result = await _send(fake_client)
@@ -178,21 +153,6 @@ async def test_minimal_replies(fake_client: PushoverClient, fake_api: FakeApi) -
     validation = await _validate(fake_client)
     assert validation.devices == ()
     assert not validation.is_group
-
-    fake_api.reply(
-        f"groups/{DEMO_GROUP}.json",
-        {
-            "status": 1,
-            "name": "F",
-            "users": [
-                {"user": DEMO_USER, "device": "phone", "memo": None, "disabled": 1}
-            ],
-        },
-    )
-    group = await _group(fake_client)
-    assert group.users[0].device == "phone"
-    assert group.users[0].memo == ""
-    assert group.users[0].disabled
 
     fake_api.reply("receipts/cancel_by_tag/door.json", {"status": 1})
     assert await _cancel_tag(fake_client) == 0

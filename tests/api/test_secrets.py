@@ -61,7 +61,7 @@ async def test_nothing_secret_in_logs_errors_or_reprs(
     assert sent.receipt is not None
     await state.controls.acknowledge(sent.receipt)
     texts.append(repr(await client.get_receipt(sent.receipt)))
-    texts.append(repr(await client.get_group(DEMO_GROUP)))
+    texts.append(repr(await client.validate_user(DEMO_GROUP)))
     texts.append(repr(await client.validate_user(DEMO_USER)))
     glance = Glance(user=DEMO_USER, title="t")
     texts.append(repr(glance))
@@ -77,7 +77,6 @@ async def test_nothing_secret_in_logs_errors_or_reprs(
         client.send_message(Message(user=UNKNOWN_USER, message="x")),
         client.validate_user(NO_DEVICE_USER),
         client.validate_user(UNKNOWN_USER),
-        client.get_group("gUnknownGroupKey00000000000000"),
     ):
         with pytest.raises(PushoverError) as caught:
             await call
@@ -93,7 +92,7 @@ async def test_nothing_secret_in_logs_errors_or_reprs(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     nowhere = PushoverClient(session, DEMO_TOKEN, base_url=f"http://127.0.0.1:{port}")
-    for call in (nowhere.get_sounds(), nowhere.get_group(DEMO_GROUP)):
+    for call in (nowhere.get_sounds(), nowhere.validate_user(DEMO_GROUP)):
         with pytest.raises(PushoverConnectionError) as refused:
             await call
         errors.append(refused.value)

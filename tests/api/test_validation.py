@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from sandbox.server import SandboxServer
 C = ValidationCode
 EMERGENCY: dict[str, Any] = {"priority": 2, "retry": 30, "expire": 600}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PATH = Path("a.png")
 
 
 @pytest.mark.parametrize(
@@ -133,15 +134,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
             {},
         ),
         (
-            {
-                "attachment_base64": base64.b64encode(PNG).decode(),
-                "attachment_type": "application/octet-stream",
-            },
-            "attachment_type",
-            C.ATTACHMENT_TYPE_INVALID,
-            {},
-        ),
-        (
             {"attachment": Attachment(filename="a.png", content_type="image/png")},
             "attachment",
             C.ATTACHMENT_CONFLICT,
@@ -150,45 +142,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
         (
             {
                 "attachment": Attachment(
-                    filename="a.png", content_type="image/png", data=PNG, path=None
+                    filename="a.png", content_type="image/png", data=PNG, path=PATH
                 ),
-                "attachment_base64": base64.b64encode(PNG).decode(),
-                "attachment_type": "image/png",
             },
             "attachment",
-            C.ATTACHMENT_CONFLICT,
-            {},
-        ),
-        (
-            {"attachment_base64": base64.b64encode(PNG).decode()},
-            "attachment_type",
-            C.ATTACHMENT_TYPE_REQUIRED,
-            {},
-        ),
-        (
-            {"attachment_base64": "!!notbase64", "attachment_type": "image/png"},
-            "attachment_base64",
-            C.ATTACHMENT_BASE64_INVALID,
-            {},
-        ),
-        (
-            {"attachment_base64": 5, "attachment_type": "image/png"},
-            "attachment_base64",
-            C.VALUE_NOT_TEXT,
-            {},
-        ),
-        (
-            {
-                "attachment_base64": base64.b64encode(b"x" * 5_242_881).decode(),
-                "attachment_type": "image/png",
-            },
-            "attachment",
-            C.ATTACHMENT_TOO_LARGE,
-            {},
-        ),
-        (
-            {"attachment_type": "image/png"},
-            "attachment_type",
             C.ATTACHMENT_CONFLICT,
             {},
         ),
@@ -233,10 +190,6 @@ async def test_refused_before_sending(
         {"priority": -2, "ttl": 1, "timestamp": datetime(2024, 1, 1, tzinfo=UTC)},
         {"html": True, "monospace": False, "timestamp": 0},
         {"attachment": Attachment.from_bytes(b"x" * 5_242_880)},
-        {
-            "attachment_base64": base64.b64encode(PNG).decode(),
-            "attachment_type": "image/png",
-        },
     ],
 )
 def test_accepted_at_the_limits(fields: dict[str, Any]) -> None:

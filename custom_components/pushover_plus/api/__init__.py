@@ -53,8 +53,6 @@ from .errors import (
 from .models import (
     Attachment,
     Glance,
-    GroupInfo,
-    GroupUser,
     Message,
     MessageResult,
     Quota,
@@ -92,8 +90,6 @@ __all__ = [
     "Attachment",
     "EncryptionError",
     "Glance",
-    "GroupInfo",
-    "GroupUser",
     "InvalidResponseError",
     "InvalidTokenError",
     "InvalidUserError",

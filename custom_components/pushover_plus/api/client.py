@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 import json
 import logging
@@ -24,7 +24,6 @@ from .const import (
     DEFAULT_BASE_URL,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
-    MAX_ATTACHMENT_SIZE,
     MAX_CONCURRENT_REQUESTS,
 )
 from .encryption import encrypt_fields
@@ -45,8 +44,6 @@ from .errors import (
 from .models import (
     Attachment,
     Glance,
-    GroupInfo,
-    GroupUser,
     Message,
     MessageResult,
     Quota,
@@ -58,7 +55,6 @@ from .validation import (
     ignored_fields,
     validate_device_name,
     validate_glance,
-    validate_group_key,
     validate_message,
     validate_receipt,
     validate_tag,
@@ -154,13 +150,18 @@ class _AttachmentAbortedError(Exception):
     """Stops an upload; the client then raises the payload's ``failure``."""
 
 
-class _SizedPayload(aiohttp.Payload):
-    """A multipart part of known size, produced while it is uploaded."""
+class _FilePayload(aiohttp.Payload):
+    """A file read in chunks in the executor while it is uploaded.
+
+    The file must keep the size it had when it was opened: one that grows or
+    shrinks meanwhile stops the upload.
+    """
 
     _autoclose = True
 
-    def __init__(self, size: int, content_type: str) -> None:
+    def __init__(self, handle: IO[bytes], size: int, content_type: str) -> None:
         super().__init__(None, content_type=content_type)
+        self._handle: IO[bytes] | None = handle
         self._size = size
         self._remaining = size
         #: Set when the upload was stopped because of the attachment itself.
@@ -178,7 +179,7 @@ class _SizedPayload(aiohttp.Payload):
         if len(chunk) > self._remaining:
             self._abort(
                 ValidationCode.ATTACHMENT_SIZE_MISMATCH,
-                f"The attachment grew beyond its announced {self._size} bytes.",
+                f"The attachment file grew past {self._size} bytes during upload.",
             )
         self._remaining -= len(chunk)
         await writer.write(chunk)
@@ -187,16 +188,8 @@ class _SizedPayload(aiohttp.Payload):
         if self._remaining:
             self._abort(
                 ValidationCode.ATTACHMENT_SIZE_MISMATCH,
-                f"The attachment ended before its announced {self._size} bytes.",
+                f"The attachment file shrank from {self._size} bytes during upload.",
             )
-
-
-class _FilePayload(_SizedPayload):
-    """A file read in chunks in the executor while it is uploaded."""
-
-    def __init__(self, handle: IO[bytes], size: int, content_type: str) -> None:
-        super().__init__(size, content_type)
-        self._handle: IO[bytes] | None = handle
 
     @classmethod
     async def open(cls, path: Path, content_type: str) -> Self:
@@ -261,67 +254,13 @@ def _open_regular_file(path: Path) -> tuple[IO[bytes], int]:
     return handle, os.fstat(handle.fileno()).st_size
 
 
-class _StreamPayload(_SizedPayload):
-    """A caller's async byte stream of announced size, uploaded as it is read."""
-
-    def __init__(
-        self, stream: AsyncIterable[bytes], size: int, content_type: str
-    ) -> None:
-        super().__init__(size, content_type)
-        self._iterator = aiter(stream)
-
-    async def write(self, writer: AbstractStreamWriter) -> None:
-        """Upload the stream chunk by chunk, holding it to its announced size."""
-        self._consumed = True
-        while True:
-            try:
-                chunk = await anext(self._iterator)
-            except StopAsyncIteration:
-                break
-            except Exception:  # noqa: BLE001 - any failure of the caller's stream
-                self._abort(
-                    ValidationCode.ATTACHMENT_UNREADABLE,
-                    "The attachment stream failed while it was being sent.",
-                )
-            await self._send_chunk(writer, bytes(chunk))
-        self._check_complete()
-
-
-async def _read_stream(stream: AsyncIterable[bytes]) -> bytes:
-    """Read a stream of unknown size into memory, refusing it past the limit."""
-    buffer = bytearray()
-    try:
-        async for chunk in stream:
-            buffer += chunk
-            if len(buffer) > MAX_ATTACHMENT_SIZE:
-                check_attachment_size(len(buffer))
-    except MessageValidationError:
-        raise
-    except Exception:  # noqa: BLE001 - any failure of the caller's stream
-        raise MessageValidationError(
-            "The attachment stream failed while it was being read.",
-            field="attachment",
-            code=ValidationCode.ATTACHMENT_UNREADABLE,
-        ) from None
-    check_attachment_size(len(buffer))
-    return bytes(buffer)
-
-
 async def _attachment_payload(attachment: Attachment) -> aiohttp.Payload:
     """Turn an attachment into a multipart part, doing any file I/O off-loop."""
     if attachment.path is not None:
         return await _FilePayload.open(attachment.path, attachment.content_type)
-    if attachment.data is not None:
-        data = attachment.data
-    elif attachment.stream is None:
-        raise TypeError("an attachment needs a path, bytes or a stream")
-    elif attachment.size is not None:
-        return _StreamPayload(
-            attachment.stream, attachment.size, attachment.content_type
-        )
-    else:
-        data = await _read_stream(attachment.stream)
-    return aiohttp.BytesPayload(data, content_type=attachment.content_type)
+    if attachment.data is None:
+        raise TypeError("an attachment needs a path or bytes")
+    return aiohttp.BytesPayload(attachment.data, content_type=attachment.content_type)
 
 
 def _multipart(
@@ -392,20 +331,6 @@ def _integer(data: _Json, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidResponseError(f"The reply's {key} is not a whole number.")
     return value
-
-
-def _group_user(entry: object) -> GroupUser:
-    if not isinstance(entry, dict) or not isinstance(entry.get("user"), str):
-        raise InvalidResponseError("A group member in the reply has no user key.")
-    memo = entry.get("memo") or ""
-    if not isinstance(memo, str):
-        raise InvalidResponseError("A group member's memo is not text.")
-    return GroupUser(
-        user=entry["user"],
-        device=_optional_str(entry, "device"),
-        memo=memo,
-        disabled=bool(entry.get("disabled", False)),
-    )
 
 
 # --------------------------------------------------------------------------
@@ -506,8 +431,6 @@ class PushoverClient:
             "url_title": message.url_title or None,
             "html": "1" if message.html else None,
             "monospace": "1" if message.monospace else None,
-            "attachment_base64": message.attachment_base64,
-            "attachment_type": message.attachment_type,
         }
         given = {key: value for key, value in optional.items() if value}
         if ignored := [key for key in ignored_fields(message.priority) if key in given]:
@@ -604,17 +527,6 @@ class PushoverClient:
         fields.update({k: v for k, v in optional.items() if v is not None})
         await self._call("POST", "glances.json", form=fields, secrets=(glance.user,))
 
-    async def get_group(self, group_key: str) -> GroupInfo:
-        """Return a delivery group's name and members."""
-        validate_group_key(group_key)
-        data, _ = await self._call(
-            "GET",
-            f"groups/{group_key}.json",
-            params={"token": self._token},
-            secrets=(group_key,),
-        )
-        return _parse_reply(data, _group_info)
-
     # -- transport ---------------------------------------------------------
 
     async def _call(
@@ -671,87 +583,111 @@ class PushoverClient:
         """Send one request and turn the reply into data or an exception."""
         secrets = (self._token, *secrets)
         log_path = scrub_secrets(path, secrets)
-        url = self._base_url.join(URL(path, encoded=True))
         _LOGGER.debug("Pushover %s %s", method, log_path)
         try:
-            async with self._session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                timeout=self._timeout,
-                allow_redirects=False,
-                raise_for_status=False,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                headers = response.headers
+            status, headers, raw = await self._request(
+                method, path, body=body, params=params
+            )
         except (TimeoutError, aiohttp.ClientError) as err:
-            failure = part.failure if isinstance(part, _SizedPayload) else None
-            if failure is not None:
-                raise failure from None
-            detail = scrub_secrets(str(err) or type(err).__name__, secrets)
-            _LOGGER.debug("Pushover %s %s failed: %s", method, log_path, detail)
-            if isinstance(err, TimeoutError):
-                raise PushoverTimeoutError(
-                    f"Pushover did not answer {method} {log_path} in time."
-                ) from None
-            raise PushoverConnectionError(
-                f"Could not talk to Pushover at {self._base_url.host}: {detail}"
+            raise self._transport_error(
+                err, part, f"{method} {log_path}", secrets
             ) from None
-
         quota = _quota_from_headers(headers)
         if quota is not None:
             self._quota = quota
         data = _decode_json(raw)
-        request_id = _request_id(data)
         _LOGGER.debug(
             "Pushover %s %s -> HTTP %s, request %s",
             method,
             log_path,
             status,
-            request_id,
+            _request_id(data),
         )
-        if status == 429:
-            raise QuotaExceededError(
-                "The Pushover account's monthly message quota is used up.",
-                status=status,
-                request_id=request_id,
-                reset_at=quota.reset if quota is not None else None,
-                errors=_errors(data, secrets),
-            )
-        if status >= 500:
-            raise ServerError(
-                f"Pushover failed with HTTP {status}; try again later.",
-                status=status,
-                request_id=request_id,
-            )
-        if 400 <= status < 500:
-            raise _api_error(status, data, request_id, secrets)
-        if not 200 <= status < 300:
-            raise InvalidResponseError(
-                f"Pushover answered with unexpected HTTP status {status}.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data is None:
-            raise InvalidResponseError(
-                "Pushover's reply is not a JSON object.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data.get("status") != 1:
-            if "errors" in data:
-                raise _api_error(status, data, request_id, secrets)
-            raise InvalidResponseError(
-                "Pushover's reply does not say whether the request succeeded.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        return data, quota
+        return _reply_data(status, data, quota, secrets, read_only=read_only), quota
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: aiohttp.MultipartWriter | Mapping[str, str] | None,
+        params: Mapping[str, str] | None,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        """Send one request; return the reply's status, headers and body."""
+        async with self._session.request(
+            method,
+            self._base_url.join(URL(path, encoded=True)),
+            params=params,
+            data=body,
+            timeout=self._timeout,
+            allow_redirects=False,
+            raise_for_status=False,
+        ) as response:
+            return response.status, response.headers, await response.read()
+
+    def _transport_error(
+        self,
+        err: TimeoutError | aiohttp.ClientError,
+        part: aiohttp.Payload | None,
+        request: str,
+        secrets: tuple[str, ...],
+    ) -> MessageValidationError | PushoverTimeoutError | PushoverConnectionError:
+        """Return the error for a request that got no reply.
+
+        An upload stopped by the attachment itself reports the attachment's
+        problem; ``request`` is the method and the scrubbed path, for messages.
+        """
+        failure = part.failure if isinstance(part, _FilePayload) else None
+        if failure is not None:
+            return failure
+        detail = scrub_secrets(str(err) or type(err).__name__, secrets)
+        _LOGGER.debug("Pushover %s failed: %s", request, detail)
+        if isinstance(err, TimeoutError):
+            return PushoverTimeoutError(f"Pushover did not answer {request} in time.")
+        return PushoverConnectionError(
+            f"Could not talk to Pushover at {self._base_url.host}: {detail}"
+        )
+
+
+def _reply_data(
+    status: int,
+    data: _Json | None,
+    quota: Quota | None,
+    secrets: tuple[str, ...],
+    *,
+    read_only: bool,
+) -> _Json:
+    """Return the data of a successful reply; raise the error any other means."""
+    request_id = _request_id(data)
+    if status == 429:
+        raise QuotaExceededError(
+            "The Pushover account's monthly message quota is used up.",
+            status=status,
+            request_id=request_id,
+            reset_at=quota.reset if quota is not None else None,
+            errors=_errors(data, secrets),
+        )
+    if status >= 500:
+        raise ServerError(
+            f"Pushover failed with HTTP {status}; try again later.",
+            status=status,
+            request_id=request_id,
+        )
+    if 400 <= status < 500:
+        raise _api_error(status, data, request_id, secrets)
+    if not 200 <= status < 300:
+        problem = f"Pushover answered with unexpected HTTP status {status}."
+    elif data is None:
+        problem = "Pushover's reply is not a JSON object."
+    elif data.get("status") == 1:
+        return data
+    elif "errors" in data:
+        raise _api_error(status, data, request_id, secrets)
+    else:
+        problem = "Pushover's reply does not say whether the request succeeded."
+    raise InvalidResponseError(
+        problem, status=status, request_id=request_id, retryable=read_only
+    )
 
 
 def _str_or_none(value: int | None) -> str | None:
@@ -799,7 +735,7 @@ def _api_error(
         error_class = InvalidTokenError
     elif any(_NO_ACTIVE_DEVICES in sentence.lower() for sentence in errors):
         error_class = NoActiveDevicesError
-    elif "invalid" in (field_errors.get("user"), field_errors.get("group")):
+    elif field_errors.get("user") == "invalid":
         error_class = InvalidUserError
     return error_class(
         message,
@@ -873,11 +809,3 @@ def _quota_from_reply(data: _Json) -> Quota:
     if reset is None:
         raise InvalidResponseError("The reply's reset time is missing.")
     return Quota(_integer(data, "limit"), _integer(data, "remaining"), reset)
-
-
-def _group_info(data: _Json) -> GroupInfo:
-    name = data.get("name")
-    users = data.get("users", [])
-    if not isinstance(name, str) or not isinstance(users, list):
-        raise InvalidResponseError("The reply has no group name or member list.")
-    return GroupInfo(name, tuple(_group_user(entry) for entry in users))

@@ -55,7 +55,6 @@ class ValidationCode(StrEnum):
     TOKEN_INVALID = "token_invalid"  # noqa: S105 - a code, not a secret
     USER_MISSING = "user_missing"
     USER_KEY_INVALID = "user_key_invalid"
-    GROUP_KEY_INVALID = "group_key_invalid"
     TOO_MANY_USERS = "too_many_users"
     DEVICES_WITH_MULTIPLE_USERS = "devices_with_multiple_users"
     DEVICE_NAME_INVALID = "device_name_invalid"
@@ -81,9 +80,7 @@ class ValidationCode(StrEnum):
     VALUE_NOT_INTEGER = "value_not_integer"
     VALUE_NOT_TEXT = "value_not_text"
     ATTACHMENT_CONFLICT = "attachment_conflict"
-    ATTACHMENT_TYPE_REQUIRED = "attachment_type_required"
     ATTACHMENT_TYPE_INVALID = "attachment_type_invalid"
-    ATTACHMENT_BASE64_INVALID = "attachment_base64_invalid"
     ATTACHMENT_EMPTY = "attachment_empty"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_UNREADABLE = "attachment_unreadable"

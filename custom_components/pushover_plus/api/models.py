@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 import os
@@ -38,19 +38,15 @@ def guess_content_type(filename: str) -> str:
 class Attachment:
     """An image sent as the multipart ``attachment`` part of a message.
 
-    Build it with :meth:`from_path`, :meth:`from_bytes` or :meth:`from_stream`.
-    Exactly one of ``path``, ``data`` and ``stream`` is set. A file is read in
-    chunks off the event loop while it is uploaded; a stream is consumed once,
-    so a message carrying a stream attachment can be sent only once.
+    Build it with :meth:`from_path` or :meth:`from_bytes`: exactly one of
+    ``path`` and ``data`` is set. A file is read in chunks off the event loop
+    while it is uploaded.
     """
 
     filename: str
     content_type: str
     path: Path | None = None
     data: bytes | None = None
-    stream: AsyncIterable[bytes] | None = None
-    #: Size in bytes when known before sending (bytes, or a stream's declared size).
-    size: int | None = None
 
     @classmethod
     def from_path(
@@ -82,43 +78,17 @@ class Attachment:
             filename=filename,
             content_type=content_type or guess_content_type(filename),
             data=bytes(data),
-            size=len(data),
-        )
-
-    @classmethod
-    def from_stream(
-        cls,
-        stream: AsyncIterable[bytes],
-        *,
-        filename: str,
-        content_type: str | None = None,
-        size: int | None = None,
-    ) -> Attachment:
-        """Attach the bytes ``stream`` yields.
-
-        With ``size`` the stream is uploaded as it is read and must yield exactly
-        that many bytes. Without it the stream is read into memory first (at most
-        the API's attachment limit) so that an oversized one is refused before
-        anything is sent.
-        """
-        return cls(
-            filename=filename,
-            content_type=content_type or guess_content_type(filename),
-            stream=stream,
-            size=size,
         )
 
     def __repr__(self) -> str:
         """Describe the attachment without dumping its bytes."""
         if self.path is not None:
             source = f"path={str(self.path)!r}"
-        elif self.data is not None:
-            source = f"data=<{len(self.data)} bytes>"
         else:
-            source = "stream"
+            source = f"data=<{len(self.data or b'')} bytes>"
         return (
             f"Attachment({source}, filename={self.filename!r}, "
-            f"content_type={self.content_type!r}, size={self.size!r})"
+            f"content_type={self.content_type!r})"
         )
 
 
@@ -155,8 +125,6 @@ class Message:
     html: bool = False
     monospace: bool = False
     attachment: Attachment | None = None
-    attachment_base64: str | None = field(default=None, repr=False)
-    attachment_type: str | None = None
     encryption_key: bytes | None = field(default=None, repr=False)
 
     @property
@@ -227,21 +195,3 @@ class ReceiptStatus:
     expires_at: datetime | None
     called_back: bool
     called_back_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class GroupUser:
-    """One member of a delivery group."""
-
-    user: str = field(repr=False)
-    device: str | None = None
-    memo: str = ""
-    disabled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
-    """A delivery group's name and members."""
-
-    name: str
-    users: tuple[GroupUser, ...]

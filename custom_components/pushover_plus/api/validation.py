@@ -8,8 +8,6 @@ attachment is checked by the client, off the event loop, just before sending.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 import re
@@ -80,11 +78,6 @@ def validate_user_key(key: object, *, field: str = "user") -> str:
     return _key_shaped(
         key, field, ValidationCode.USER_KEY_INVALID, "A user or group key"
     )
-
-
-def validate_group_key(key: object) -> str:
-    """Check the shape of a delivery group key and return it."""
-    return _key_shaped(key, "group", ValidationCode.GROUP_KEY_INVALID, "A group key")
 
 
 def validate_receipt(receipt: object) -> str:
@@ -307,37 +300,27 @@ def validate_attachment(attachment: Attachment) -> None:
             "without double quotes.",
         )
     validate_content_type(attachment.content_type, "attachment")
-    sources = [
-        source
-        for source in (attachment.path, attachment.data, attachment.stream)
-        if source is not None
-    ]
-    if len(sources) != 1:
+    if (attachment.path is None) == (attachment.data is None):
         raise _fail(
             "attachment",
             ValidationCode.ATTACHMENT_CONFLICT,
-            "An attachment needs exactly one of a path, bytes or a stream.",
+            "An attachment needs exactly one of a path or bytes.",
         )
     if attachment.data is not None:
         check_attachment_size(len(attachment.data))
-    elif attachment.size is not None:
-        check_attachment_size(_integer(attachment.size, "attachment"))
 
 
-def validate_content_type(
-    value: object, field: str, *, allow_generic: bool = True
-) -> str:
+def validate_content_type(value: object, field: str) -> str:
     """Check an attachment's MIME type and return it.
 
     Pushover takes images only: ``image/*``, or ``application/octet-stream``
-    (when ``allow_generic``) for bytes of unknown type that the API inspects.
+    for bytes of unknown type that the API inspects.
     """
     if (
         not isinstance(value, str)
         or not _MIME_TYPE_PATTERN.fullmatch(value)
         or not (
-            value.lower().startswith("image/")
-            or (allow_generic and value.lower() == DEFAULT_CONTENT_TYPE)
+            value.lower().startswith("image/") or value.lower() == DEFAULT_CONTENT_TYPE
         )
     ):
         raise _fail(
@@ -361,34 +344,6 @@ def check_attachment_size(size: int) -> None:
             f"The attachment is larger than the limit of {MAX_ATTACHMENT_SIZE} bytes.",
             {"max": str(MAX_ATTACHMENT_SIZE), "size": str(size)},
         )
-
-
-def _validate_base64_attachment(message: Message) -> None:
-    if message.attachment is not None:
-        raise _fail(
-            "attachment",
-            ValidationCode.ATTACHMENT_CONFLICT,
-            "Give either an attachment or attachment_base64, not both.",
-        )
-    if not message.attachment_type:
-        raise _fail(
-            "attachment_type",
-            ValidationCode.ATTACHMENT_TYPE_REQUIRED,
-            "An attachment_base64 needs an attachment_type (such as image/jpeg).",
-        )
-    validate_content_type(
-        message.attachment_type, "attachment_type", allow_generic=False
-    )
-    encoded = _text(message.attachment_base64, "attachment_base64")
-    try:
-        decoded = base64.b64decode(encoded, validate=True)
-    except binascii.Error, ValueError:
-        raise _fail(
-            "attachment_base64",
-            ValidationCode.ATTACHMENT_BASE64_INVALID,
-            "The attachment_base64 field is not valid base64 text.",
-        ) from None
-    check_attachment_size(len(decoded))
 
 
 def _text_fields(
@@ -499,14 +454,6 @@ def validate_message(message: Message) -> tuple[str, ...]:
         _text(message.sound, "sound")
     if message.attachment is not None:
         validate_attachment(message.attachment)
-    if message.attachment_base64 is not None:
-        _validate_base64_attachment(message)
-    elif message.attachment_type is not None:
-        raise _fail(
-            "attachment_type",
-            ValidationCode.ATTACHMENT_CONFLICT,
-            "An attachment_type only goes with attachment_base64.",
-        )
     return users
 
 
