@@ -21,10 +21,13 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_LEGACY_NOTIFY,
+    CONF_RECIPIENT_ID,
     CONF_USER_KEY,
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
+from custom_components.pushover_plus.migration import CURRENT_VERSION
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.server import SandboxServer
 from tests.images import FakeCamera, FakeImage, image_bytes
@@ -66,15 +69,27 @@ def demo_entry(
     user_key: str = DEMO_USER,
     name: str = "Pushover",
     options: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None,
     subentries: list[ConfigSubentryData] | None = None,
+    recipient_id: str | None = None,
 ) -> MockConfigEntry:
-    """Return an entry that talks to the sandbox, not yet added."""
+    """Return an entry that talks to the sandbox, not yet added.
+
+    Its first recipient, named like the entry, has ``user_key`` and
+    ``defaults`` and receives notify.<name>; ``subentries`` are further ones.
+    ``recipient_id`` is the one an entry moved from version 1 keeps ("main").
+    """
+    first = recipient(name, user_key, **(defaults or {}))
+    first["data"] = {**first["data"], CONF_LEGACY_NOTIFY: True}
+    if recipient_id is not None:
+        first["data"][CONF_RECIPIENT_ID] = recipient_id
     return MockConfigEntry(
         domain=DOMAIN,
         title=name,
-        data={CONF_NAME: name, CONF_API_KEY: api_key, CONF_USER_KEY: user_key},
+        version=CURRENT_VERSION,
+        data={CONF_NAME: name, CONF_API_KEY: api_key},
         options={CONF_API_URL: sandbox.api_url, **(options or {})},
-        subentries_data=subentries or [],
+        subentries_data=[first, *(subentries or [])],
     )
 
 
@@ -153,3 +168,8 @@ async def notify_group(hass: HomeAssistant) -> list[ServiceCall]:
     assert await async_setup_component(hass, "notify", config)
     await hass.async_block_till_done()
     return phone_calls
+
+
+def first_recipient_id(entry: MockConfigEntry) -> str:
+    """Return the recipient id of an entry's first recipient (its subentry id)."""
+    return next(iter(entry.subentries))

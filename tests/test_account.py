@@ -18,7 +18,7 @@ from custom_components.pushover_plus.account import fingerprint
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry
+from tests.conftest import demo_entry, first_recipient_id
 from tests.outbox_helpers import TEST_TIMEOUT, advance, setup_entry, texts
 
 pytestmark = pytest.mark.freeze_time(tick=True)
@@ -145,7 +145,7 @@ async def test_hourly_refresh_adds_and_retires_device_entities(
 
     await advance(hass, freezer, 3601)
 
-    assert entry.runtime_data.recipients["main"].devices == (
+    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == (
         "phone",
         "desktop",
         "watch",
@@ -201,7 +201,10 @@ async def test_start_while_pushover_is_down(
 
     assert texts(pushover_sandbox) == ["while down"]
     assert entry.runtime_data.outbox.size == 0
-    assert entry.runtime_data.recipients["main"].devices == ("phone", "watch")
+    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == (
+        "phone",
+        "watch",
+    )
     assert hass.states.get("notify.pushover_watch") is not None
     await advance(hass, freezer, 3601)
     assert texts(pushover_sandbox) == ["while down"]
@@ -259,7 +262,11 @@ async def test_stored_answers_hold_no_key_and_go_with_the_entry(
 ) -> None:
     entry = await setup_entry(hass, pushover_sandbox)
     stored = hass_storage[account_key(entry)]["data"]
-    assert stored["recipients"]["main"]["devices"] == ["phone", "tablet", "desktop"]
+    assert stored["recipients"][first_recipient_id(entry)]["devices"] == [
+        "phone",
+        "tablet",
+        "desktop",
+    ]
     assert stored["token"] == fingerprint(DEMO_TOKEN)
     assert DEMO_TOKEN not in str(stored)
     assert DEMO_USER not in str(stored)
@@ -290,7 +297,7 @@ async def test_stored_answers_of_no_use_make_setup_ask(
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert asked(pushover_sandbox, "users/validate") == 1
-    assert entry.runtime_data.recipients["main"].devices == (
+    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == (
         "phone",
         "tablet",
         "desktop",

@@ -7,7 +7,9 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     SOURCE_USER,
+    ConfigEntry,
     ConfigEntryState,
+    SubentryFlowResult,
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
@@ -23,6 +25,7 @@ from custom_components.pushover_plus.const import (
     CONF_DEVICES,
     CONF_EXPIRE,
     CONF_HTML,
+    CONF_LEGACY_NOTIFY,
     CONF_LONG_MESSAGE,
     CONF_OUTBOX,
     CONF_OUTBOX_MAX_AGE,
@@ -45,7 +48,7 @@ from sandbox.seed import (
     OTHER_USER,
 )
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, recipient
+from tests.conftest import demo_entry, first_recipient_id, recipient
 
 UNKNOWN_KEY = "uNobodyHasThisKey0000000000009"
 ADVANCED = {"source": SOURCE_USER}
@@ -69,6 +72,12 @@ def _keys(
     }
 
 
+def _recipients(entry: ConfigEntry) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (subentry.title, dict(subentry.data)) for subentry in entry.subentries.values()
+    ]
+
+
 async def test_user_step_validates_live_and_creates_the_entry(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
@@ -86,12 +95,12 @@ async def test_user_step_validates_live_and_creates_the_entry(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Home phone"
-    assert result["data"] == {
-        CONF_NAME: "Home phone",
-        CONF_API_KEY: DEMO_TOKEN,
-        CONF_USER_KEY: DEMO_USER,
-    }
+    assert result["data"] == {CONF_NAME: "Home phone", CONF_API_KEY: DEMO_TOKEN}
     assert result["options"] == {CONF_API_URL: pushover_sandbox.api_url}
+    # The user key is the entry's first recipient, which gets notify.home_phone.
+    assert _recipients(result["result"]) == [
+        ("Home phone", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
+    ]
     validations = [
         request
         for request in pushover_sandbox.state.requests
@@ -252,11 +261,10 @@ async def test_import_copies_name_and_keys(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Old pushover"
-    assert result["data"] == {
-        CONF_NAME: "Old pushover",
-        CONF_API_KEY: DEMO_TOKEN,
-        CONF_USER_KEY: DEMO_USER,
-    }
+    assert result["data"] == {CONF_NAME: "Old pushover", CONF_API_KEY: DEMO_TOKEN}
+    assert _recipients(result["result"]) == [
+        ("Old pushover", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
+    ]
 
     # The imported entry is no longer offered; the other one still is.
     result = await hass.config_entries.flow.async_init(
@@ -334,27 +342,26 @@ async def test_reauth_asks_for_a_new_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert loaded_entry.data[CONF_API_KEY] == OTHER_TOKEN
-    assert loaded_entry.data[CONF_USER_KEY] == DEMO_USER
 
 
-async def test_reconfigure_changes_one_key(
+async def test_reconfigure_changes_the_token(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
     result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure"
+    assert list(result["data_schema"].schema) == [CONF_API_KEY]
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USER_KEY: NO_DEVICE_USER}
+        result["flow_id"], {CONF_API_KEY: "b" * 30}
     )
-    assert result["errors"] == {"base": "no_active_devices"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USER_KEY: DEMO_GROUP}
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert loaded_entry.data[CONF_API_KEY] == DEMO_TOKEN
-    assert loaded_entry.data[CONF_USER_KEY] == DEMO_GROUP
+    assert loaded_entry.data[CONF_API_KEY] == OTHER_TOKEN
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
 
@@ -367,9 +374,11 @@ async def test_reconfigure_reloads_once_and_only_on_change(
 ) -> None:
     loads: list[ConfigEntryState] = []
     loaded_entry.async_on_state_change(
-        lambda: loads.append(loaded_entry.state)
-        if loaded_entry.state is ConfigEntryState.LOADED
-        else None
+        lambda: (
+            loads.append(loaded_entry.state)
+            if loaded_entry.state is ConfigEntryState.LOADED
+            else None
+        )
     )
     result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
@@ -379,10 +388,10 @@ async def test_reconfigure_reloads_once_and_only_on_change(
 
     result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USER_KEY: DEMO_GROUP}
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN}
     )
     await hass.async_block_till_done()
-    assert loads == [ConfigEntryState.LOADED]  # set up once with the new key
+    assert loads == [ConfigEntryState.LOADED]  # set up once with the new token
     assert "update listener" not in caplog.text
 
 
@@ -404,15 +413,22 @@ async def test_unchanged_keys_set_up_a_failed_entry_again(
     assert config_entry.state is ConfigEntryState.LOADED
 
 
-async def test_reconfigure_refuses_another_account(
+async def test_without_recipients_the_token_alone_is_checked(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
+    for subentry_id in list(loaded_entry.subentries):
+        hass.config_entries.async_remove_subentry(loaded_entry, subentry_id)
+    await hass.async_block_till_done()
     result = await loaded_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN, CONF_USER_KEY: OTHER_USER}
+        result["flow_id"], {CONF_API_KEY: "b" * 30}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "different_account"
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert pushover_sandbox.state.requests[-1].path.endswith("sounds.json")
 
 
 async def test_reconfigure_refuses_keys_of_another_entry(
@@ -428,47 +444,34 @@ async def test_reconfigure_refuses_keys_of_another_entry(
     assert result["reason"] == "already_configured"
 
 
-async def test_options_store_defaults_and_reload(
+OPTIONS_FORM: dict[str, Any] = {
+    CONF_LONG_MESSAGE: "truncate",
+    CONF_OUTBOX_MAX_AGE: 24,
+    CONF_QUOTA_WARNING: 500,
+}
+
+
+async def test_options_hold_the_entry_wide_settings(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["step_id"] == "init"
-    schema = result["data_schema"].schema
-    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
-    sounds = [option["value"] for option in schema[CONF_SOUND].config["options"]]
-    assert sounds[0] == "device_default"
-    assert "doorbell" in sounds
-    assert "pianobar" in sounds
-
-    base = {
-        CONF_DEVICES: ["phone"],
-        CONF_SOUND: "doorbell",
-        CONF_PRIORITY: "2",
-        CONF_HTML: True,
-        CONF_LONG_MESSAGE: "split",
-        CONF_OUTBOX_MAX_AGE: 12,
-        CONF_QUOTA_WARNING: 100,
-        CONF_OUTBOX: False,
-        CONF_ACK_WEBHOOK: True,
-        CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"],
-        "advanced": {CONF_API_URL: pushover_sandbox.api_url},
-    }
-    result = await hass.config_entries.options.async_configure(result["flow_id"], base)
-    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
-
-    # Pushover's own example: it repeats 50 times (25 minutes), then stops.
+    # Each recipient's defaults are its own, not the entry's.
+    assert CONF_SOUND not in result["data_schema"].schema
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**base, CONF_RETRY: 30, CONF_EXPIRE: 10800, CONF_TTL: 600}
+        result["flow_id"],
+        {
+            CONF_LONG_MESSAGE: "split",
+            CONF_OUTBOX_MAX_AGE: 12,
+            CONF_QUOTA_WARNING: 100,
+            CONF_OUTBOX: False,
+            CONF_ACK_WEBHOOK: True,
+            CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"],
+            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert loaded_entry.options == {
-        CONF_DEVICES: ["phone"],
-        CONF_SOUND: "doorbell",
-        CONF_PRIORITY: 2,
-        CONF_RETRY: 30,
-        CONF_EXPIRE: 10800,
-        CONF_TTL: 600,
-        CONF_HTML: True,
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_QUOTA_WARNING: 100,
@@ -479,45 +482,14 @@ async def test_options_store_defaults_and_reload(
     }
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
-    recipient = loaded_entry.runtime_data.recipients["main"]
-    assert recipient.defaults[CONF_SOUND] == "doorbell"
 
-    # Reopened, the form shows the stored defaults and each device once.
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    schema = result["data_schema"].schema
-    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
-    }
-    assert suggested[CONF_PRIORITY] == "2"
-    assert suggested[CONF_SOUND] == "doorbell"
-    assert suggested[CONF_DEVICES] == ["phone"]
-
-
-async def test_options_device_default_sound_is_not_stored(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
-) -> None:
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_SOUND: "device_default",
-            CONF_PRIORITY: "0",
-            CONF_LONG_MESSAGE: "truncate",
-            CONF_OUTBOX_MAX_AGE: 24,
-            CONF_QUOTA_WARNING: 500,
-            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
-        },
+        {**OPTIONS_FORM, "advanced": {CONF_API_URL: pushover_sandbox.api_url}},
     )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
-        CONF_PRIORITY: 0,
-        CONF_HTML: False,
-        CONF_LONG_MESSAGE: "truncate",
-        CONF_OUTBOX_MAX_AGE: 24,
-        CONF_QUOTA_WARNING: 500,
+        **OPTIONS_FORM,
         CONF_OUTBOX: True,
         CONF_ACK_WEBHOOK: False,
         CONF_ATTACHMENT_HOSTS: [],
@@ -529,56 +501,119 @@ async def test_options_check_a_new_api_url(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    form = {
-        CONF_PRIORITY: "0",
-        CONF_LONG_MESSAGE: "truncate",
-        CONF_OUTBOX_MAX_AGE: 24,
-        CONF_QUOTA_WARNING: 500,
-    }
     pushover_sandbox.controls.add_fault("500", count=1)
+    url = pushover_sandbox.api_url.rstrip("/")
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {**form, "advanced": {CONF_API_URL: pushover_sandbox.api_url.rstrip("/")}},
+        result["flow_id"], {**OPTIONS_FORM, "advanced": {CONF_API_URL: url}}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {**form, "advanced": {CONF_API_URL: pushover_sandbox.api_url.rstrip("/")}},
+        result["flow_id"], {**OPTIONS_FORM, "advanced": {CONF_API_URL: url}}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_API_URL] == pushover_sandbox.api_url.rstrip("/")
+    assert result["data"][CONF_API_URL] == url
 
 
-async def test_options_work_while_the_entry_is_not_loaded(
+async def test_settings_work_while_the_entry_is_not_loaded(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
     entry = demo_entry(
         pushover_sandbox,
-        options={CONF_API_URL: "http://127.0.0.1:9/1/", CONF_DEVICES: ["old"]},
+        options={CONF_API_URL: "http://127.0.0.1:9/1/"},
+        defaults={CONF_DEVICES: ["old"]},
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The recipient's form offers what is known without Pushover.
+    result = await _reconfigure_recipient(hass, entry, first_recipient_id(entry))
     schema = result["data_schema"].schema
     assert schema[CONF_DEVICES].config["options"] == ["old"]
     sounds = [option["value"] for option in schema[CONF_SOUND].config["options"]]
     assert "pianobar" in sounds
     assert "doorbell" not in sounds
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_PRIORITY: "0",
-            CONF_LONG_MESSAGE: "truncate",
-            CONF_OUTBOX_MAX_AGE: 24,
-            CONF_QUOTA_WARNING: 500,
-            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
-        },
+        {**OPTIONS_FORM, "advanced": {CONF_API_URL: pushover_sandbox.api_url}},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def _reconfigure_recipient(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str
+) -> SubentryFlowResult:
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_RECIPIENT),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
+    )
+
+
+async def test_recipient_defaults_are_set_by_reconfiguring_it(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    subentry_id = first_recipient_id(loaded_entry)
+    result = await _reconfigure_recipient(hass, loaded_entry, subentry_id)
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
+    sounds = [option["value"] for option in schema[CONF_SOUND].config["options"]]
+    assert sounds[0] == "device_default"
+    assert "doorbell" in sounds
+    assert "pianobar" in sounds
+
+    form = {
+        CONF_NAME: "Pushover",
+        CONF_DEVICES: ["phone"],
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: "2",
+        CONF_HTML: True,
+    }
+    flow = hass.config_entries.subentries
+    result = await flow.async_configure(result["flow_id"], form)
+    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
+    # Pushover's own example: it repeats 50 times (25 minutes), then stops.
+    result = await flow.async_configure(
+        result["flow_id"], {**form, CONF_RETRY: 30, CONF_EXPIRE: 10800, CONF_TTL: 600}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    # The key and the notify.<name> mark stay.
+    assert dict(loaded_entry.subentries[subentry_id].data) == {
+        CONF_USER_KEY: DEMO_USER,
+        CONF_LEGACY_NOTIFY: True,
+        CONF_DEVICES: ["phone"],
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: 2,
+        CONF_RETRY: 30,
+        CONF_EXPIRE: 10800,
+        CONF_TTL: 600,
+        CONF_HTML: True,
+    }
+    await hass.async_block_till_done()
+    recipient = loaded_entry.runtime_data.recipients[subentry_id]
+    assert recipient.defaults[CONF_SOUND] == "doorbell"
+
+    # Reopened, the form shows the stored defaults and each device once.
+    result = await _reconfigure_recipient(hass, loaded_entry, subentry_id)
+    schema = result["data_schema"].schema
+    assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in schema
+        if key.description and "suggested_value" in key.description
+    }
+    assert suggested[CONF_PRIORITY] == "2"
+    assert suggested[CONF_SOUND] == "doorbell"
+    assert suggested[CONF_DEVICES] == ["phone"]
+
+    # The device's own sound is not stored as a sound.
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Pushover", CONF_SOUND: "device_default"}
+    )
+    assert CONF_SOUND not in loaded_entry.subentries[subentry_id].data
 
 
 async def test_add_recipient_subentry(
@@ -595,31 +630,13 @@ async def test_add_recipient_subentry(
     )
     assert result["errors"] == {CONF_USER_KEY: "invalid_user_key"}
 
+    # Created at once: closing a later form cannot lose it.
     result = await flow.async_configure(
         result["flow_id"], {CONF_NAME: " Alex ", CONF_USER_KEY: f" {OTHER_USER}"}
     )
-    assert result["step_id"] == "defaults"
-    assert result["description_placeholders"] == {"name": "Alex"}
-    schema = result["data_schema"].schema
-    assert schema[CONF_DEVICES].config["options"] == ["pixel"]
-
-    result = await flow.async_configure(
-        result["flow_id"], {CONF_PRIORITY: "2", CONF_RETRY: 60}
-    )
-    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
-    result = await flow.async_configure(
-        result["flow_id"],
-        {CONF_DEVICES: ["pixel"], CONF_PRIORITY: "1", CONF_SOUND: "siren"},
-    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Alex"
-    assert result["data"] == {
-        CONF_USER_KEY: OTHER_USER,
-        CONF_DEVICES: ["pixel"],
-        CONF_SOUND: "siren",
-        CONF_PRIORITY: 1,
-        CONF_HTML: False,
-    }
+    assert result["data"] == {CONF_USER_KEY: OTHER_USER}
     await hass.async_block_till_done()
     recipients = loaded_entry.runtime_data.recipients
     assert {recipient.name for recipient in recipients.values()} == {"Pushover", "Alex"}
@@ -649,7 +666,6 @@ async def test_recipient_without_a_name_gets_one(
     result = await flow.async_configure(
         result["flow_id"], {CONF_NAME: "  ", CONF_USER_KEY: DEMO_GROUP}
     )
-    result = await flow.async_configure(result["flow_id"], {CONF_PRIORITY: "0"})
     assert result["title"] == "Recipient"
 
 
@@ -661,13 +677,10 @@ async def test_reconfigure_recipient(
     )
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    subentry_id = next(iter(config_entry.subentries))
+    subentry_id = list(config_entry.subentries)[1]
 
     flow = hass.config_entries.subentries
-    result = await flow.async_init(
-        (config_entry.entry_id, SUBENTRY_RECIPIENT),
-        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry_id},
-    )
+    result = await _reconfigure_recipient(hass, config_entry, subentry_id)
     assert result["step_id"] == "reconfigure"
     schema = result["data_schema"].schema
     assert schema[CONF_DEVICES].config["options"] == ["pixel"]

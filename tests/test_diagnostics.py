@@ -32,5 +32,13 @@ async def test_diagnostics_redact_the_token_and_keys(
     assert DEMO_USER not in text
     assert diagnostics["api_url"] == pushover_sandbox.api_url
     assert diagnostics == snapshot(
-        exclude=props("entry_id", "created_at", "modified_at", "api_url", "reset")
+        exclude=props(
+            "entry_id",
+            "subentry_id",
+            "recipient_id",
+            "created_at",
+            "modified_at",
+            "api_url",
+            "reset",
+        )
     )

@@ -28,7 +28,7 @@ from sandbox.seed import (
     OTHER_USER,
 )
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, recipient
+from tests.conftest import demo_entry, first_recipient_id, recipient
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -55,21 +55,28 @@ async def test_setup_learns_devices_sounds_and_recipients(
     assert "pianobar" in runtime.sounds
     by_name = {recipient.name: recipient for recipient in runtime.recipients.values()}
     assert by_name["Pushover"].devices == ("phone", "tablet", "desktop")
-    assert by_name["Pushover"].subentry_id is None
+    assert by_name["Pushover"].subentry_id == first_recipient_id(entry)
     assert by_name["Alex"].devices == ("pixel",)
     assert by_name["Alex"].defaults == {CONF_PRIORITY: 1}
     assert by_name["Family"].is_group
     assert DEMO_USER not in repr(by_name["Pushover"])
 
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert sorted(device.name or "" for device in devices) == [
-        "Alex",
-        "Family",
-        "Pushover",
+    by_model = {device.model: device for device in devices}
+    [application] = [device for device in devices if device.model == "Application"]
+    assert application.name == "Pushover"
+    assert application.config_subentry_id is None
+    recipients = [device for device in devices if device is not application]
+    assert sorted((device.name or "", device.model) for device in recipients) == [
+        ("Alex", "User"),
+        ("Family", "Delivery group"),
+        ("Pushover", "User"),
     ]
+    # Each recipient's device is its subentry's and is reached through the app's.
+    assert {device.via_device_id for device in recipients} == {application.id}
+    assert {device.config_subentry_id for device in recipients} == set(entry.subentries)
     assert all(device.entry_type is dr.DeviceEntryType.SERVICE for device in devices)
-    family = next(device for device in devices if device.name == "Family")
-    assert family.model == "Delivery group"
+    assert by_model["Delivery group"].name == "Family"
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
@@ -82,7 +89,7 @@ async def test_removing_a_recipient_removes_its_device(
         pushover_sandbox, subentries=[recipient("Alex", OTHER_USER, priority=1)]
     )
     await _setup(hass, entry)
-    subentry_id = next(iter(entry.subentries))
+    subentry_id = list(entry.subentries)[1]
 
     assert hass.config_entries.async_remove_subentry(entry, subentry_id)
     await hass.async_block_till_done()
@@ -92,7 +99,7 @@ async def test_removing_a_recipient_removes_its_device(
         "Pushover"
     ]
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert [device.name for device in devices] == ["Pushover"]
+    assert sorted(device.model or "" for device in devices) == ["Application", "User"]
 
 
 async def test_invalid_token_starts_reauth(
@@ -144,9 +151,9 @@ async def test_no_active_devices_is_a_repair_not_a_retry(
     entry = demo_entry(pushover_sandbox, user_key=NO_DEVICE_USER)
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.recipients["main"].devices == ()
+    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == ()
 
-    issue_id = f"no_active_devices_{entry.entry_id}_main"
+    issue_id = f"no_active_devices_{entry.entry_id}_{first_recipient_id(entry)}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "no_active_devices"
@@ -156,8 +163,9 @@ async def test_no_active_devices_is_a_repair_not_a_retry(
     # The user adds a device at Pushover (here: the key changes to one with
     # devices) and the entry reloads: the issue goes away once Pushover is
     # asked again, in the background.
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_USER_KEY: DEMO_USER}
+    subentry = entry.subentries[first_recipient_id(entry)]
+    hass.config_entries.async_update_subentry(
+        entry, subentry, data={**subentry.data, CONF_USER_KEY: DEMO_USER}
     )
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED

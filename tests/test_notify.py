@@ -91,13 +91,15 @@ async def test_notify_send_message_to_a_device(
 
 
 async def test_recipient_entity_reaches_every_device_with_defaults(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer, config_entry: MockConfigEntry
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    await _entry_with_options(
-        hass,
-        config_entry,
-        **{CONF_SOUND: "doorbell", CONF_PRIORITY: 1, CONF_TTL: 600, CONF_HTML: True},
-    )
+    defaults = {
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: 1,
+        CONF_TTL: 600,
+        CONF_HTML: True,
+    }
+    await _entry_with_options(hass, demo_entry(pushover_sandbox, defaults=defaults))
     await hass.services.async_call(
         "notify",
         "send_message",
@@ -169,11 +171,10 @@ async def test_send_message_action_with_every_field(
 
 
 async def test_emergency_defaults_fill_retry_and_expire(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer, config_entry: MockConfigEntry
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    await _entry_with_options(
-        hass, config_entry, **{CONF_RETRY: 45, CONF_EXPIRE: 900, CONF_TTL: 60}
-    )
+    defaults = {CONF_RETRY: 45, CONF_EXPIRE: 900, CONF_TTL: 60}
+    await _entry_with_options(hass, demo_entry(pushover_sandbox, defaults=defaults))
     await hass.services.async_call(
         DOMAIN,
         "send_message",
@@ -613,6 +614,30 @@ async def test_notify_group_with_companion_app_keys(
     assert record.fields["sound"] == "siren"
     assert record.attachment is not None
     assert record.attachment.content_type == "image/jpeg"
+
+
+async def test_legacy_action_follows_the_entry_s_first_recipient(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = demo_entry(pushover_sandbox, subentries=[recipient("Alex", OTHER_USER)])
+    await _entry_with_options(hass, entry)
+    first, alex = list(entry.subentries)
+    hass.config_entries.async_remove_subentry(entry, first)
+    await hass.async_block_till_done()
+    # The recipient set up with the entry is gone: the next one gets it.
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "Hi"}, blocking=True
+    )
+    assert [record.user for record in _sent(pushover_sandbox)] == [OTHER_USER]
+
+    hass.config_entries.async_remove_subentry(entry, alex)
+    await hass.async_block_till_done()
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            "notify", "pushover", {"message": "Hi"}, blocking=True
+        )
+    assert raised.value.translation_key == "no_recipients"
+    assert "Pushover has no recipient" in str(raised.value)
 
 
 async def test_legacy_action_goes_away_on_unload(

@@ -23,7 +23,7 @@ from custom_components.pushover_plus import outbox as outbox_module, outbox_stor
 from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, recipient
+from tests.conftest import demo_entry, first_recipient_id, recipient
 from tests.images import image_bytes
 from tests.outbox_helpers import (
     TEST_TIMEOUT,
@@ -72,7 +72,7 @@ async def test_transient_failure_is_stored_then_sent_after_five_seconds(
     assert next_attempt - before >= timedelta(seconds=5)
     # Stored before the action returned, without the token or any key.
     [stored] = stored_messages(hass, entry)
-    assert stored["recipients"] == ["main"]
+    assert stored["recipients"] == [first_recipient_id(entry)]
     assert stored["message"]["parts"] == ["Door open"]
     raw = "".join(path.read_text() for path in outbox_folder(hass, entry).iterdir())
     assert DEMO_TOKEN not in raw
@@ -432,7 +432,7 @@ async def test_messages_of_a_removed_recipient_are_dropped(
     events = async_capture_events(hass, EVENT_DELIVERY_FAILED)
     pushover_sandbox.controls.add_fault("500", count=1)
     await send(hass, "for Alex", "notify.alex")
-    [subentry_id] = entry.subentries
+    subentry_id = list(entry.subentries)[1]
 
     assert hass.config_entries.async_remove_subentry(entry, subentry_id)
     await hass.async_block_till_done()
@@ -557,7 +557,7 @@ async def test_unreadable_entries_of_the_store_are_skipped(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     now = dt_util.utcnow()
     bad: list[Any] = [
         "junk",
@@ -617,7 +617,7 @@ async def test_a_store_that_is_not_an_outbox_is_set_aside(
     hass_storage: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     hass_storage[store_key(entry)] = {"version": 1, "data": ["junk"]}
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -638,7 +638,7 @@ async def test_a_damaged_store_file_keeps_what_can_be_read(
     truncated: bool,
     recovered: int,
 ) -> None:
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     whole = json.dumps(
         {
             "version": 1,
@@ -671,7 +671,7 @@ async def test_a_damaged_store_file_keeps_what_can_be_read(
 async def test_a_whole_store_file_is_left_to_the_store(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     path = Path(hass.config.path(".storage", store_key(entry)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "data": {"messages": []}}))

@@ -255,7 +255,7 @@ async def test_an_outbox_of_the_old_format_is_turned_into_files(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     queued_at = dt_util.utcnow().isoformat()
     image = "b" * 32
     hass_storage[store_key(entry)] = _old_store(store_key(entry), queued_at, image)
@@ -331,7 +331,7 @@ async def test_a_disk_refusing_the_files_loses_nothing_until_a_restart(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Setup works and every message is delivered from memory."""
-    entry = demo_entry(pushover_sandbox)
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
     key = store_key(entry)
     hass_storage[key] = _old_store(key, dt_util.utcnow().isoformat(), "b" * 32)
     # A file where the folder should be: nothing can be written in it.

@@ -28,7 +28,7 @@ from custom_components.pushover_plus.receipts import (
 )
 from sandbox.seed import DEMO_GROUP, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry
+from tests.conftest import demo_entry, recipient
 
 ROOT = Path(__file__).resolve().parent.parent
 BY_DEVICE = "{{ wait.trigger.event.data.acknowledged_by_device }}"
@@ -267,7 +267,7 @@ async def test_actions_need_a_loaded_entry(
                 blocking=True,
                 return_response=action == "get_receipt",
             )
-        assert raised.value.translation_key == "entry_not_loaded"
+        assert raised.value.translation_key == "service_config_entry_not_loaded"
 
 
 async def test_get_receipt(
@@ -363,6 +363,37 @@ async def test_update_glance(
             blocking=True,
         )
     assert failed.value.translation_key == "send_failed_retryable"
+
+
+async def test_glance_for_any_recipient_and_device(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = demo_entry(pushover_sandbox, subentries=[recipient("Alex", OTHER_USER)])
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    for target in ("notify.alex", "notify.alex_pixel", "notify.pushover_tablet"):
+        await hass.services.async_call(
+            DOMAIN,
+            "update_glance",
+            {"config_entry_id": entry.entry_id, "recipient": target, "count": 1},
+            blocking=True,
+        )
+    assert [
+        (glance.fields["user"], glance.fields.get("device"))
+        for glance in pushover_sandbox.state.glances
+    ] == [(OTHER_USER, None), (OTHER_USER, "pixel"), (DEMO_USER, "tablet")]
+
+    for target in ("notify.nothing_here", "sensor.pushover_quota_left"):
+        with pytest.raises(ServiceValidationError) as raised:
+            await hass.services.async_call(
+                DOMAIN,
+                "update_glance",
+                {"config_entry_id": entry.entry_id, "recipient": target, "count": 1},
+                blocking=True,
+            )
+        assert raised.value.translation_key == "glance_recipient_unknown"
+        assert raised.value.translation_placeholders is not None
+        assert raised.value.translation_placeholders["entity"] == target
 
 
 async def test_webhook_acknowledges_at_once(

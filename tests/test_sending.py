@@ -16,6 +16,7 @@ from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.sending import prepare, split_message
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
+from tests.conftest import first_recipient_id
 from tests.images import image_bytes
 
 
@@ -185,7 +186,7 @@ async def test_a_cancelled_sender_does_not_break_the_send(
     delivered: int,
 ) -> None:
     runtime = loaded_entry.runtime_data
-    recipient = runtime.recipients["main"]
+    recipient = runtime.recipients[first_recipient_id(loaded_entry)]
     outgoing = prepare(loaded_entry, recipient, {"message": "Hi"})
     pushover_sandbox.controls.add_fault(fault, count=1, delay=0.2)
     sending = asyncio.ensure_future(

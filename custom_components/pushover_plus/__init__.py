@@ -27,13 +27,15 @@ from .const import (
     BUILTIN_ISSUE_PREFIX,
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_RECIPIENT_ID,
     CONF_USER_KEY,
     DEFAULT_API_URL,
     DOMAIN,
-    MAIN_RECIPIENT,
+    SUBENTRY_RECIPIENT,
 )
 from .coordinator import QuotaCoordinator
 from .data import PushoverPlusConfigEntry, PushoverPlusData, RecipientConfig
+from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
 from .receipts import ReceiptTracker
@@ -45,6 +47,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 #: Seconds a request to Pushover may take, uploads included (tests shorten it).
 REQUEST_TIMEOUT: float = 60.0
 
+
+__all__ = ["async_migrate_entry"]
 
 PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
@@ -123,25 +127,17 @@ def _client(hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> PushoverClie
 
 
 def _configured(entry: PushoverPlusConfigEntry) -> list[RecipientConfig]:
-    """Return the entry's own user key and its recipient subentries."""
+    """Return the entry's recipients, one per subentry."""
     return [
         RecipientConfig(
-            MAIN_RECIPIENT,
-            None,
-            entry.data[CONF_NAME],
-            entry.data[CONF_USER_KEY],
-            entry.options,
-        ),
-        *(
-            RecipientConfig(
-                subentry_id,
-                subentry_id,
-                subentry.title,
-                subentry.data[CONF_USER_KEY],
-                subentry.data,
-            )
-            for subentry_id, subentry in entry.subentries.items()
-        ),
+            subentry.data.get(CONF_RECIPIENT_ID, subentry_id),
+            subentry_id,
+            subentry.title,
+            subentry.data[CONF_USER_KEY],
+            subentry.data,
+        )
+        for subentry_id, subentry in entry.subentries.items()
+        if subentry.subentry_type == SUBENTRY_RECIPIENT
     ]
 
 
@@ -183,11 +179,12 @@ def _async_offer_builtin_removal(
             builtin_entry_id = issue_id[1].removeprefix(BUILTIN_ISSUE_PREFIX)
             if builtin_entry_id not in builtin_entries:
                 ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+    user_keys = {config.user_key for config in _configured(entry)}
     for builtin in builtin_entries.values():
         same_keys = (
-            builtin.data.get(CONF_API_KEY),
-            builtin.data.get(CONF_USER_KEY),
-        ) == (entry.data[CONF_API_KEY], entry.data[CONF_USER_KEY])
+            builtin.data.get(CONF_API_KEY) == entry.data[CONF_API_KEY]
+            and builtin.data.get(CONF_USER_KEY) in user_keys
+        )
         same_name = slugify(builtin.data.get(CONF_NAME, builtin.title)) == slugify(
             entry.data[CONF_NAME]
         )
@@ -214,11 +211,13 @@ async def _async_reload_on_update(
 async def async_unload_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Unload the platforms and remove the legacy notify action."""
+    """Unload the platforms first; then stop the rest if they all went."""
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
     await entry.runtime_data.legacy_service.async_unregister_services()
     await entry.runtime_data.receipts.async_stop()
     await entry.runtime_data.outbox.async_stop()
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    return True
 
 
 async def async_remove_entry(

@@ -22,7 +22,7 @@ import logging
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -35,7 +35,7 @@ from .data import (
     RecipientConfig,
     message_defaults,
 )
-from .entity import recipient_device_info
+from .entity import async_register_devices
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -276,13 +276,7 @@ class Account:
         current = self._entry.runtime_data.recipients
         changed = any(current.get(key) != value for key, value in recipients.items())
         current.update(recipients)
-        registry = dr.async_get(self._hass)
-        for recipient in recipients.values():
-            registry.async_get_or_create(
-                config_entry_id=self._entry.entry_id,
-                config_subentry_id=recipient.subentry_id,
-                **recipient_device_info(self._entry, recipient),
-            )
+        async_register_devices(self._hass, self._entry, recipients.values())
         if changed:
             async_dispatcher_send(
                 self._hass, signal_recipients_changed(self._entry.entry_id)

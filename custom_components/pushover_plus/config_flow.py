@@ -11,6 +11,7 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
@@ -60,11 +61,13 @@ from .const import (
     CONF_DEVICES,
     CONF_EXPIRE,
     CONF_HTML,
+    CONF_LEGACY_NOTIFY,
     CONF_LONG_MESSAGE,
     CONF_OUTBOX,
     CONF_OUTBOX_MAX_AGE,
     CONF_PRIORITY,
     CONF_QUOTA_WARNING,
+    CONF_RECIPIENT_ID,
     CONF_RETRY,
     CONF_SOUND,
     CONF_TTL,
@@ -75,12 +78,12 @@ from .const import (
     DEFAULT_OUTBOX_MAX_AGE_HOURS,
     DEFAULT_QUOTA_WARNING,
     DOMAIN,
-    MAIN_RECIPIENT,
     SOUND_DEVICE_DEFAULT,
     SUBENTRY_RECIPIENT,
     LongMessage,
 )
 from .data import DEFAULT_KEYS, PushoverPlusConfigEntry
+from .migration import CURRENT_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -129,12 +132,16 @@ def api_url_from_input(user_input: Mapping[str, Any], current: str) -> str:
 
 
 async def async_validate_keys(
-    hass: HomeAssistant, api_url: str, api_key: str, user_key: str
+    hass: HomeAssistant, api_url: str, api_key: str, user_key: str | None
 ) -> tuple[dict[str, str], UserValidation | None]:
-    """Check the keys' shape, then ask the API; return form errors or the answer."""
+    """Check the keys' shape, then ask the API; return form errors or the answer.
+
+    Without a user key (an entry whose recipients were all removed) only the
+    token is checked, by asking for the application's sounds.
+    """
     if not is_valid_key(api_key):
         return {CONF_API_KEY: "invalid_api_key_format"}, None
-    if not is_valid_key(user_key):
+    if user_key is not None and not is_valid_key(user_key):
         return {CONF_USER_KEY: "invalid_user_key_format"}, None
     try:
         client = PushoverClient(
@@ -143,6 +150,9 @@ async def async_validate_keys(
     except ValueError:
         return {"base": "invalid_api_url"}, None
     try:
+        if user_key is None:
+            await client.get_sounds()
+            return {}, None
         return {}, await client.validate_user(user_key)
     except InvalidTokenError:
         return {CONF_API_KEY: "invalid_api_key"}, None
@@ -156,6 +166,30 @@ async def async_validate_keys(
             return {"base": "cannot_connect"}, None
         _LOGGER.exception("Unexpected answer from Pushover")
         return {"base": "unknown"}, None
+
+
+def recipient_keys(entry: ConfigEntry) -> list[str]:
+    """Return the user and group keys of an entry's recipients, in order."""
+    return [
+        subentry.data[CONF_USER_KEY]
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_RECIPIENT
+    ]
+
+
+def first_recipient_key(entry: ConfigEntry) -> str | None:
+    """Return the key a token is checked with: the entry's first recipient's."""
+    return next(iter(recipient_keys(entry)), None)
+
+
+def new_entry_recipient(name: str, user_key: str) -> ConfigSubentryData:
+    """Return the recipient set up with a new entry; it gets notify.<name>."""
+    return ConfigSubentryData(
+        data={CONF_USER_KEY: user_key, CONF_LEGACY_NOTIFY: True},
+        subentry_type=SUBENTRY_RECIPIENT,
+        title=name,
+        unique_id=None,
+    )
 
 
 def _loaded(entry: ConfigEntry) -> bool:
@@ -261,7 +295,7 @@ def _suggested_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
 class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Pushover application token and a user or group key."""
 
-    VERSION = 1
+    VERSION = CURRENT_VERSION
 
     def __init__(self) -> None:
         """Start without having offered an import yet."""
@@ -284,8 +318,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     def _importable_entries(self) -> list[ConfigEntry]:
         """Built-in pushover entries whose keys are not set up here yet."""
         configured = {
-            (entry.data.get(CONF_API_KEY), entry.data.get(CONF_USER_KEY))
+            (entry.data.get(CONF_API_KEY), user_key)
             for entry in self._async_current_entries(include_ignore=False)
+            for user_key in recipient_keys(entry)
         }
         return [
             entry
@@ -307,9 +342,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_key = clean_key(user_input[CONF_API_KEY])
             user_key = clean_key(user_input[CONF_USER_KEY])
             api_url = api_url_from_input(user_input, DEFAULT_API_URL)
-            self._async_abort_entries_match(
-                {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
-            )
+            # One entry per application: more users are its recipients.
+            self._async_abort_entries_match({CONF_API_KEY: api_key})
             errors, _ = await async_validate_keys(self.hass, api_url, api_key, user_key)
             if errors == {"base": "cannot_connect"} and api_url != DEFAULT_API_URL:
                 # Not the internet connection: the URL the user typed.
@@ -317,14 +351,11 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             if not errors:
                 return self.async_create_entry(
                     title=name,
-                    data={
-                        CONF_NAME: name,
-                        CONF_API_KEY: api_key,
-                        CONF_USER_KEY: user_key,
-                    },
+                    data={CONF_NAME: name, CONF_API_KEY: api_key},
                     options={CONF_API_URL: api_url}
                     if api_url != DEFAULT_API_URL
                     else {},
+                    subentries=[new_entry_recipient(name, user_key)],
                 )
         return self.async_show_form(
             step_id="user",
@@ -379,11 +410,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                 name = builtin.data.get(CONF_NAME) or builtin.title
                 return self.async_create_entry(
                     title=name,
-                    data={
-                        CONF_NAME: name,
-                        CONF_API_KEY: api_key,
-                        CONF_USER_KEY: user_key,
-                    },
+                    data={CONF_NAME: name, CONF_API_KEY: api_key},
+                    subentries=[new_entry_recipient(name, user_key)],
                 )
         if not importable:
             return self.async_abort(reason="nothing_to_import")
@@ -420,7 +448,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             api_key = clean_key(user_input[CONF_API_KEY])
             errors, _ = await async_validate_keys(
-                self.hass, api_url_of(entry), api_key, entry.data[CONF_USER_KEY]
+                self.hass, api_url_of(entry), api_key, first_recipient_key(entry)
             )
             if not errors:
                 return self._async_update_entry_and_abort(
@@ -451,47 +479,38 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the token or the user key; a blank field keeps the current one."""
+        """Change the application token; a blank field keeps the current one.
+
+        Users and groups are the entry's recipients, changed one by one.
+        """
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             api_key = (
                 clean_key(user_input.get(CONF_API_KEY, "")) or entry.data[CONF_API_KEY]
             )
-            user_key = (
-                clean_key(user_input.get(CONF_USER_KEY, ""))
-                or entry.data[CONF_USER_KEY]
-            )
-            if (
-                api_key != entry.data[CONF_API_KEY]
-                and user_key != entry.data[CONF_USER_KEY]
-            ):
-                return self.async_abort(reason="different_account")
             for other in self._async_current_entries(include_ignore=False):
                 if other.entry_id != entry.entry_id and (
-                    other.data.get(CONF_API_KEY),
-                    other.data.get(CONF_USER_KEY),
-                ) == (api_key, user_key):
+                    other.data.get(CONF_API_KEY) == api_key
+                ):
                     return self.async_abort(reason="already_configured")
             errors, _ = await async_validate_keys(
-                self.hass, api_url_of(entry), api_key, user_key
+                self.hass, api_url_of(entry), api_key, first_recipient_key(entry)
             )
             if not errors:
                 return self._async_update_entry_and_abort(
-                    entry, {CONF_API_KEY: api_key, CONF_USER_KEY: user_key}
+                    entry, {CONF_API_KEY: api_key}
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=vol.Schema(
-                {vol.Optional(CONF_API_KEY): str, vol.Optional(CONF_USER_KEY): str}
-            ),
+            data_schema=vol.Schema({vol.Optional(CONF_API_KEY): str}),
             errors=errors,
             description_placeholders={**PLACEHOLDERS, "name": entry.title},
         )
 
 
 class PushoverPlusOptionsFlow(OptionsFlow):
-    """Defaults for the entry's own recipient, and how messages are handled."""
+    """How the entry handles messages; recipients have their own defaults."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -500,7 +519,7 @@ class PushoverPlusOptionsFlow(OptionsFlow):
         entry: PushoverPlusConfigEntry = self.config_entry
         errors: dict[str, str] = {}
         if user_input is not None:
-            options, errors = defaults_from_input(user_input)
+            options: dict[str, Any] = {}
             options[CONF_LONG_MESSAGE] = user_input[CONF_LONG_MESSAGE]
             options[CONF_OUTBOX] = bool(user_input.get(CONF_OUTBOX, True))
             options[CONF_ACK_WEBHOOK] = bool(user_input.get(CONF_ACK_WEBHOOK, False))
@@ -515,19 +534,17 @@ class PushoverPlusOptionsFlow(OptionsFlow):
             )
             api_url = api_url_from_input(user_input, api_url_of(entry))
             options[CONF_API_URL] = api_url
-            if not errors and api_url != api_url_of(entry):
+            if api_url != api_url_of(entry):
                 errors, _ = await async_validate_keys(
                     self.hass,
                     api_url,
                     entry.data[CONF_API_KEY],
-                    entry.data[CONF_USER_KEY],
+                    first_recipient_key(entry),
                 )
             if not errors:
                 return self.async_create_entry(data=options)
 
-        schema = defaults_schema(
-            _known_devices(entry, MAIN_RECIPIENT, entry.options), _known_sounds(entry)
-        ).extend(
+        schema = vol.Schema(
             {
                 vol.Required(
                     CONF_LONG_MESSAGE, default=LongMessage.TRUNCATE
@@ -563,46 +580,39 @@ class PushoverPlusOptionsFlow(OptionsFlow):
             }
         )
         schema = schema.extend(advanced_section(api_url_of(entry)))
-        suggested = {**entry.options, **_suggested_defaults(entry.options)}
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or suggested
+                schema, user_input or entry.options
             ),
             errors=errors,
         )
 
 
 class RecipientSubentryFlow(ConfigSubentryFlow):
-    """Another user or group key under the same application token."""
-
-    def __init__(self) -> None:
-        """Start with nothing validated."""
-        self._name = ""
-        self._user_key = ""
-        self._devices: list[str] = []
+    """A user or group key under the entry's application token."""
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Ask for the recipient's name and key, and validate it."""
+        """Ask for the recipient's name and key; add it once Pushover knows it.
+
+        Its message defaults are set afterwards, by reconfiguring it.
+        """
         entry: PushoverPlusConfigEntry = self._get_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             user_key = clean_key(user_input[CONF_USER_KEY])
-            taken = {entry.data[CONF_USER_KEY]} | {
-                subentry.data[CONF_USER_KEY] for subentry in entry.subentries.values()
-            }
-            if user_key in taken:
+            if user_key in recipient_keys(entry):
                 return self.async_abort(reason="already_configured")
-            errors, validation = await async_validate_keys(
+            errors, _ = await async_validate_keys(
                 self.hass, api_url_of(entry), entry.data[CONF_API_KEY], user_key
             )
-            if validation is not None:
-                self._name = user_input[CONF_NAME].strip() or DEFAULT_RECIPIENT_NAME
-                self._user_key = user_key
-                self._devices = list(validation.devices)
-                return await self.async_step_defaults()
+            if not errors:
+                return self.async_create_entry(
+                    title=user_input[CONF_NAME].strip() or DEFAULT_RECIPIENT_NAME,
+                    data={CONF_USER_KEY: user_key},
+                )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
@@ -615,27 +625,6 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             description_placeholders=PLACEHOLDERS,
         )
 
-    async def async_step_defaults(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Pick the new recipient's message defaults."""
-        entry: PushoverPlusConfigEntry = self._get_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            defaults, errors = defaults_from_input(user_input)
-            if not errors:
-                return self.async_create_entry(
-                    title=self._name, data={CONF_USER_KEY: self._user_key, **defaults}
-                )
-        return self.async_show_form(
-            step_id="defaults",
-            data_schema=self.add_suggested_values_to_schema(
-                defaults_schema(self._devices, _known_sounds(entry)), user_input
-            ),
-            errors=errors,
-            description_placeholders={"name": self._name},
-        )
-
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
@@ -646,15 +635,24 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             defaults, errors = defaults_from_input(user_input)
             if not errors:
+                kept = {
+                    key: subentry.data[key]
+                    for key in (CONF_USER_KEY, CONF_RECIPIENT_ID, CONF_LEGACY_NOTIFY)
+                    if key in subentry.data
+                }
                 return self.async_update_and_abort(
                     entry,
                     subentry,
                     title=user_input[CONF_NAME].strip() or subentry.title,
-                    data={CONF_USER_KEY: subentry.data[CONF_USER_KEY], **defaults},
+                    data={**kept, **defaults},
                 )
         schema = vol.Schema({vol.Required(CONF_NAME): str}).extend(
             defaults_schema(
-                _known_devices(entry, subentry.subentry_id, subentry.data),
+                _known_devices(
+                    entry,
+                    subentry.data.get(CONF_RECIPIENT_ID, subentry.subentry_id),
+                    subentry.data,
+                ),
                 _known_sounds(entry),
             ).schema
         )

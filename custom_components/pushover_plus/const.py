@@ -17,7 +17,7 @@ CLIENTS_URL: Final = "https://pushover.net/clients"
 CONF_API_KEY: Final = "api_key"
 CONF_USER_KEY: Final = "user_key"
 
-# Message defaults, per recipient (entry options or subentry data).
+# Message defaults, per recipient (in its subentry's data).
 CONF_DEVICES: Final = "devices"
 CONF_SOUND: Final = "sound"
 CONF_PRIORITY: Final = "priority"
@@ -91,8 +91,11 @@ SOUND_DEVICE_DEFAULT: Final = "device_default"
 BUILTIN_ISSUE_PREFIX: Final = "builtin_pushover_"
 
 SUBENTRY_RECIPIENT: Final = "recipient"
-#: Recipient id of the entry's own user key (subentry recipients use theirs).
-MAIN_RECIPIENT: Final = "main"
+#: In a recipient's data: the id its entities and stored messages know it by,
+#: when that is not its subentry id (a recipient moved from an older entry).
+CONF_RECIPIENT_ID: Final = "recipient_id"
+#: In a recipient's data: it receives the entry's legacy notify.<name> action.
+CONF_LEGACY_NOTIFY: Final = "legacy_notify"
 
 
 class LongMessage(StrEnum):

@@ -8,9 +8,8 @@ from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import MAIN_RECIPIENT
 from .data import PushoverPlusConfigEntry
-from .entity import recipient_device_info
+from .entity import application_device_info
 from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED
 
 PARALLEL_UPDATES = 0
@@ -38,9 +37,7 @@ class EmergencyAlertsEvent(EventEntity):
         self._entry = entry
         self._attr_event_types = list(EVENT_TYPES.values())
         self._attr_unique_id = f"{entry.entry_id}_emergency_alerts"
-        self._attr_device_info = recipient_device_info(
-            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
-        )
+        self._attr_device_info = application_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's receipt tracker."""

@@ -14,6 +14,7 @@ from homeassistant.components.notify.const import (
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, ServiceResponse, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -33,11 +34,12 @@ from .const import (
     CONF_DEVICES,
     CONF_EXPIRE,
     CONF_HTML,
+    CONF_LEGACY_NOTIFY,
     CONF_PRIORITY,
     CONF_RETRY,
     CONF_SOUND,
     CONF_TTL,
-    MAIN_RECIPIENT,
+    DOMAIN,
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_device_info
@@ -194,7 +196,7 @@ class PushoverLegacyNotifyService(BaseNotificationService):
     """
 
     def __init__(self, entry: PushoverPlusConfigEntry) -> None:
-        """Send to the entry's own recipient."""
+        """Send to the entry's first recipient (see :func:`legacy_recipient`)."""
         self._entry = entry
         self._warned_keys: set[str] = set()
 
@@ -228,12 +230,7 @@ class PushoverLegacyNotifyService(BaseNotificationService):
             fields[CONF_DEVICES] = names
         fields[ATTR_MESSAGE] = message
         fields[ATTR_TITLE] = kwargs.get(ATTR_TITLE)
-        await async_send(
-            self.hass,
-            self._entry,
-            self._entry.runtime_data.recipients[MAIN_RECIPIENT],
-            fields,
-        )
+        await async_send(self.hass, self._entry, legacy_recipient(self._entry), fields)
 
     def _warn_unknown_key(self, key: str) -> None:
         """Say once per key that it is ignored, so that a typo shows in the log."""
@@ -246,6 +243,31 @@ class PushoverLegacyNotifyService(BaseNotificationService):
             key,
             ", ".join([*LEGACY_DATA_FIELDS, COMPANION_IMAGE]),
         )
+
+
+def legacy_recipient(entry: PushoverPlusConfigEntry) -> Recipient:
+    """Return the recipient of the entry's notify.<name> action.
+
+    The recipient set up with the entry (or moved from an older version's own
+    user key) receives it; once that one is removed, the first remaining one.
+    """
+    recipients = {
+        recipient.subentry_id: recipient
+        for recipient in entry.runtime_data.recipients.values()
+    }
+    known = [sub_id for sub_id in entry.subentries if sub_id in recipients]
+    chosen = [
+        sub_id
+        for sub_id in known
+        if entry.subentries[sub_id].data.get(CONF_LEGACY_NOTIFY)
+    ] or known
+    if not chosen:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="no_recipients",
+            translation_placeholders={"entry": entry.title},
+        )
+    return recipients[chosen[0]]
 
 
 def _device_names(values: list[Any]) -> list[str]:

@@ -17,10 +17,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Quota
-from .const import MAIN_RECIPIENT
 from .coordinator import QuotaCoordinator
 from .data import PushoverPlusConfigEntry
-from .entity import recipient_device_info
+from .entity import application_device_info
 
 PARALLEL_UPDATES = 0
 
@@ -92,9 +91,7 @@ class OutboxSensor(SensorEntity):
         """Count the outbox of ``entry``."""
         self._outbox = entry.runtime_data.outbox
         self._attr_unique_id = f"{entry.entry_id}_outbox"
-        self._attr_device_info = recipient_device_info(
-            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
-        )
+        self._attr_device_info = application_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Follow the outbox's size."""
@@ -124,9 +121,7 @@ class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):
         super().__init__(entry.runtime_data.quota)
         self.entity_description = description
         self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = recipient_device_info(
-            entry, entry.runtime_data.recipients[MAIN_RECIPIENT]
-        )
+        self._attr_device_info = application_device_info(entry)
 
     @property
     def suggested_object_id(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import (
     HomeAssistant,
@@ -11,7 +10,11 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_registry as er,
+    service,
+)
 from homeassistant.helpers.typing import VolDictType
 import voluptuous as vol
 
@@ -34,10 +37,10 @@ from .const import (
     CONF_SOUND,
     CONF_TTL,
     DOMAIN,
-    MAIN_RECIPIENT,
 )
-from .data import PushoverPlusConfigEntry
+from .data import PushoverPlusConfigEntry, Recipient
 from .errors import invalid, invalid_field, translated_errors
+from .notify import legacy_recipient
 from .receipts import iso_or_none
 
 SERVICE_SEND_MESSAGE = "send_message"
@@ -49,6 +52,7 @@ ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_RECEIPT = "receipt"
 ATTR_TAG = "tag"
 ATTR_DEVICE = "device"
+ATTR_RECIPIENT = "recipient"
 ATTR_TEXT = "text"
 ATTR_SUBTEXT = "subtext"
 ATTR_COUNT = "count"
@@ -97,6 +101,7 @@ GET_RECEIPT_SCHEMA = vol.Schema(
 UPDATE_GLANCE_SCHEMA = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_RECIPIENT): cv.entity_id,
         vol.Optional(ATTR_DEVICE): cv.string,
         vol.Optional(ATTR_TITLE): cv.string,
         vol.Optional(ATTR_TEXT): cv.string,
@@ -107,23 +112,33 @@ UPDATE_GLANCE_SCHEMA = vol.Schema(
 )
 
 
-def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> PushoverPlusConfigEntry:
-    entry_id = call.data[ATTR_CONFIG_ENTRY_ID]
-    entry: PushoverPlusConfigEntry | None = hass.config_entries.async_get_entry(
-        entry_id
+def _loaded_entry(call: ServiceCall) -> PushoverPlusConfigEntry:
+    entry: PushoverPlusConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, call.data[ATTR_CONFIG_ENTRY_ID]
     )
-    if (
-        entry is None
-        or entry.domain != DOMAIN
-        or entry.state is not ConfigEntryState.LOADED
-    ):
-        raise invalid_field("entry_not_loaded", ATTR_CONFIG_ENTRY_ID)
     return entry
+
+
+def _glance_recipient(
+    call: ServiceCall, entry: PushoverPlusConfigEntry
+) -> tuple[Recipient, str | None]:
+    """Return who a glance goes to: a notify entity's recipient and device."""
+    if (entity_id := call.data.get(ATTR_RECIPIENT)) is None:
+        return legacy_recipient(entry), None
+    registered = er.async_get(call.hass).async_get(entity_id)
+    if registered is not None and registered.config_entry_id == entry.entry_id:
+        for recipient in entry.runtime_data.recipients.values():
+            own = f"{entry.entry_id}_{recipient.recipient_id}"
+            if registered.unique_id == own:
+                return recipient, None
+            if registered.unique_id.startswith(f"{own}_device_"):
+                return recipient, registered.unique_id.removeprefix(f"{own}_device_")
+    raise invalid_field("glance_recipient_unknown", ATTR_RECIPIENT, entity=entity_id)
 
 
 async def _async_cancel(call: ServiceCall) -> ServiceResponse:
     """Stop emergency messages repeating, by receipt or by tag."""
-    entry = _loaded_entry(call.hass, call)
+    entry = _loaded_entry(call)
     runtime = entry.runtime_data
     receipt: str | None = call.data.get(ATTR_RECEIPT)
     tag: str = call.data.get(ATTR_TAG, "")
@@ -146,7 +161,7 @@ async def _async_cancel(call: ServiceCall) -> ServiceResponse:
 
 async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
     """Return what Pushover knows of an emergency message."""
-    entry = _loaded_entry(call.hass, call)
+    entry = _loaded_entry(call)
     runtime = entry.runtime_data
     with translated_errors(call.hass, entry):
         status = await runtime.client.get_receipt(call.data[ATTR_RECEIPT])
@@ -166,12 +181,13 @@ async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_update_glance(call: ServiceCall) -> None:
-    """Update the Apple Watch glance of the entry's own user."""
-    entry = _loaded_entry(call.hass, call)
+    """Update the Apple Watch glance of one recipient (or one of its devices)."""
+    entry = _loaded_entry(call)
     runtime = entry.runtime_data
+    recipient, device = _glance_recipient(call, entry)
     glance = Glance(
-        user=runtime.recipients[MAIN_RECIPIENT].user_key,
-        device=call.data.get(ATTR_DEVICE),
+        user=recipient.user_key,
+        device=call.data.get(ATTR_DEVICE, device),
         title=call.data.get(ATTR_TITLE),
         text=call.data.get(ATTR_TEXT),
         subtext=call.data.get(ATTR_SUBTEXT),

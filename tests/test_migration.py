@@ -1,0 +1,241 @@
+"""Entries of version 1 move to the application-and-recipients shape unharmed.
+
+Version 1 kept the first user key in the entry and its defaults among the
+options, and hung every entity off that user's device. A stored version-1
+entry with a queued message and an emergency alert being followed is set up
+here; afterwards nothing a user sees by ID has changed and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pushover_plus.api import Message, PushoverClient
+from custom_components.pushover_plus.const import (
+    CONF_API_KEY,
+    CONF_API_URL,
+    CONF_LEGACY_NOTIFY,
+    CONF_LONG_MESSAGE,
+    CONF_PRIORITY,
+    CONF_RECIPIENT_ID,
+    CONF_SOUND,
+    CONF_USER_KEY,
+    DOMAIN,
+)
+from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
+from sandbox.server import SandboxServer
+from tests.conftest import recipient
+from tests.outbox_helpers import advance, store_key
+
+pytestmark = pytest.mark.freeze_time(tick=True)
+
+
+def _version_1_entry(sandbox: SandboxServer) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Pushover",
+        version=1,
+        data={
+            CONF_NAME: "Pushover",
+            CONF_API_KEY: DEMO_TOKEN,
+            CONF_USER_KEY: DEMO_USER,
+        },
+        options={
+            CONF_API_URL: sandbox.api_url,
+            CONF_SOUND: "doorbell",
+            CONF_PRIORITY: 1,
+            CONF_LONG_MESSAGE: "split",
+        },
+        subentries_data=[recipient("Alex", OTHER_USER)],
+    )
+
+
+def _register_as_version_1(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """Register what version 1 did: every entity on its own user's device."""
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, f"{entry.entry_id}_main")},
+        name="Pushover",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    registered = {
+        "notify.pushover": ("notify", f"{entry.entry_id}_main"),
+        "notify.pushover_phone": ("notify", f"{entry.entry_id}_main_device_phone"),
+        "sensor.pushover_messages_remaining": (
+            "sensor",
+            f"{entry.entry_id}_messages_remaining",
+        ),
+        "event.pushover_emergency_alerts": (
+            "event",
+            f"{entry.entry_id}_emergency_alerts",
+        ),
+    }
+    entities = er.async_get(hass)
+    for entity_id, (domain, unique_id) in registered.items():
+        entities.async_get_or_create(
+            domain,
+            DOMAIN,
+            unique_id,
+            config_entry=entry,
+            device_id=device.id,
+            suggested_object_id=entity_id.partition(".")[2],
+        )
+    return device.id, registered
+
+
+async def _store_what_waits(
+    hass: HomeAssistant,
+    sandbox: SandboxServer,
+    entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> str:
+    """Store a queued message and a followed alert; return the alert's receipt."""
+    client = PushoverClient(
+        async_get_clientsession(hass), DEMO_TOKEN, base_url=sandbox.api_url
+    )
+    sent = await client.send_message(
+        Message(user=DEMO_USER, message="Leak", priority=2, retry=30, expire=3600)
+    )
+    assert sent.receipt is not None
+    now = dt_util.utcnow()
+    hass_storage[f"{DOMAIN}.receipts.{entry.entry_id}"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.receipts.{entry.entry_id}",
+        "data": {
+            "webhook_id": "w" * 64,
+            "receipts": [
+                {
+                    "receipt": sent.receipt,
+                    "title": "Leak",
+                    "tags": [],
+                    "recipients": ["Pushover"],
+                    "sent_at": now.isoformat(),
+                    "expires_at": (now + timedelta(hours=1)).isoformat(),
+                    "next_poll": now.isoformat(),
+                }
+            ],
+        },
+    }
+    hass_storage[store_key(entry)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": store_key(entry),
+        "data": {
+            "messages": [
+                {
+                    "id": "a" * 32,
+                    "queued_at": now.isoformat(),
+                    "recipients": ["main"],
+                    "message": {"parts": ["queued before the update"]},
+                    "attachment": None,
+                    "error": "Pushover failed with HTTP 503; try again later.",
+                }
+            ],
+            "dropped": [],
+        },
+    }
+    sandbox.state.messages.clear()
+    return sent.receipt
+
+
+async def test_version_1_entry_moves_without_losing_anything(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    entry = _version_1_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    device_id, registered = _register_as_version_1(hass, entry)
+    receipt = await _store_what_waits(hass, pushover_sandbox, entry, hass_storage)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    # The entry is the application; the user key and its defaults a recipient.
+    assert entry.version == 2
+    assert dict(entry.data) == {CONF_NAME: "Pushover", CONF_API_KEY: DEMO_TOKEN}
+    assert dict(entry.options) == {
+        CONF_API_URL: pushover_sandbox.api_url,
+        CONF_LONG_MESSAGE: "split",
+    }
+    [moved] = [sub for sub in entry.subentries.values() if sub.title == "Pushover"]
+    assert dict(moved.data) == {
+        CONF_USER_KEY: DEMO_USER,
+        CONF_RECIPIENT_ID: "main",
+        CONF_LEGACY_NOTIFY: True,
+        CONF_SOUND: "doorbell",
+        CONF_PRIORITY: 1,
+    }
+
+    # Same entity IDs, unique IDs and device; filed where they now belong.
+    entities = er.async_get(hass)
+    for entity_id, (domain, unique_id) in registered.items():
+        assert entities.async_get_entity_id(domain, DOMAIN, unique_id) == entity_id
+    devices = dr.async_get(hass)
+    own = devices.async_get_device_by_identifier(
+        (DOMAIN, f"{entry.entry_id}_main"), entry.entry_id
+    )
+    application = devices.async_get_device_by_identifier(
+        (DOMAIN, f"{entry.entry_id}_application"), entry.entry_id
+    )
+    assert own is not None
+    assert application is not None
+    assert own.id == device_id
+    assert own.config_subentry_id == moved.subentry_id
+    assert own.via_device_id == application.id
+    for entity_id in ("notify.pushover", "notify.pushover_phone"):
+        moved_entity = entities.async_get(entity_id)
+        assert moved_entity is not None
+        assert moved_entity.config_subentry_id == moved.subentry_id
+        assert moved_entity.device_id == device_id
+    for entity_id in (
+        "sensor.pushover_messages_remaining",
+        "event.pushover_emergency_alerts",
+    ):
+        app_entity = entities.async_get(entity_id)
+        assert app_entity is not None
+        assert app_entity.device_id == application.id
+
+    # The emergency alert is still followed; the queued message goes out once.
+    assert receipt in entry.runtime_data.receipts.receipts
+    await advance(hass, freezer, 6)
+    [delivered] = pushover_sandbox.state.messages
+    assert (delivered.user, delivered.fields["message"]) == (
+        DEMO_USER,
+        "queued before the update",
+    )
+
+    # notify.pushover reaches the same user with the same defaults.
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "after the update"}, blocking=True
+    )
+    latest = pushover_sandbox.state.messages[-1]
+    assert latest.user == DEMO_USER
+    assert (latest.fields["sound"], latest.fields["priority"]) == ("doorbell", "1")
+
+
+async def test_an_entry_of_a_newer_version_is_left_alone(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = _version_1_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, version=3)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert CONF_USER_KEY in entry.data
