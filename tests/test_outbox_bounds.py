@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -24,6 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus import outbox as outbox_module
 from custom_components.pushover_plus.const import EVENT_DELIVERY_FAILED
+from custom_components.pushover_plus.delivery import signal_sent
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
 from tests.images import image_bytes
@@ -195,7 +197,9 @@ async def test_a_split_message_keeps_only_what_is_left_on_disk(
     def fail_the_next(*_args: Any) -> None:
         pushover_sandbox.controls.add_fault("500", count=1)
 
-    unsubscribe = entry.runtime_data.sender.async_add_sent_listener(fail_the_next)
+    unsubscribe = async_dispatcher_connect(
+        hass, signal_sent(entry.entry_id), callback(fail_the_next)
+    )
     await advance(hass, freezer, 6)
     unsubscribe()
 
