@@ -66,6 +66,7 @@ from .validation import (
     validate_device_name,
     validate_glance,
     validate_message,
+    validate_repeats,
     validate_token,
     validate_user_key,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "validate_encryption_key",
     "validate_glance",
     "validate_message",
+    "validate_repeats",
     "validate_token",
     "validate_user_key",
 ]

@@ -697,58 +697,70 @@ class PushoverClient:
         if quota is not None:
             self._quota = quota
         data = _decode_json(raw)
-        request_id = _request_id(data)
         _LOGGER.debug(
             "Pushover %s %s -> HTTP %s, request %s",
             method,
             log_path,
             status,
-            request_id,
+            _request_id(data),
         )
-        if status == 429:
-            raise QuotaExceededError(
-                "The Pushover account's monthly message quota is used up.",
-                status=status,
-                request_id=request_id,
-                reset_at=quota.reset if quota is not None else None,
-                errors=_errors(data, secrets),
-            )
-        if status >= 500:
-            raise ServerError(
-                f"Pushover failed with HTTP {status}; try again later.",
-                status=status,
-                request_id=request_id,
-            )
-        if 400 <= status < 500:
-            raise _api_error(status, data, request_id, secrets)
-        if not 200 <= status < 300:
-            raise InvalidResponseError(
-                f"Pushover answered with unexpected HTTP status {status}.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data is None:
-            raise InvalidResponseError(
-                "Pushover's reply is not a JSON object.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        if data.get("status") != 1:
-            if "errors" in data:
-                raise _api_error(status, data, request_id, secrets)
-            raise InvalidResponseError(
-                "Pushover's reply does not say whether the request succeeded.",
-                status=status,
-                request_id=request_id,
-                retryable=read_only,
-            )
-        return data, quota
+        return _accepted(status, data, quota, secrets, read_only=read_only), quota
 
 
 def _str_or_none(value: int | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _accepted(
+    status: int,
+    data: _Json | None,
+    quota: Quota | None,
+    secrets: tuple[str, ...],
+    *,
+    read_only: bool,
+) -> _Json:
+    """Return the reply of a request Pushover accepted; raise what it says otherwise."""
+    request_id = _request_id(data)
+    if status == 429:
+        raise QuotaExceededError(
+            "The Pushover account's monthly message quota is used up.",
+            status=status,
+            request_id=request_id,
+            reset_at=quota.reset if quota is not None else None,
+            errors=_errors(data, secrets),
+        )
+    if status >= 500:
+        raise ServerError(
+            f"Pushover failed with HTTP {status}; try again later.",
+            status=status,
+            request_id=request_id,
+        )
+    if 400 <= status < 500:
+        raise _api_error(status, data, request_id, secrets)
+    if not 200 <= status < 300:
+        raise InvalidResponseError(
+            f"Pushover answered with unexpected HTTP status {status}.",
+            status=status,
+            request_id=request_id,
+            retryable=read_only,
+        )
+    if data is None:
+        raise InvalidResponseError(
+            "Pushover's reply is not a JSON object.",
+            status=status,
+            request_id=request_id,
+            retryable=read_only,
+        )
+    if data.get("status") != 1:
+        if "errors" in data:
+            raise _api_error(status, data, request_id, secrets)
+        raise InvalidResponseError(
+            "Pushover's reply does not say whether the request succeeded.",
+            status=status,
+            request_id=request_id,
+            retryable=read_only,
+        )
+    return data
 
 
 def _decode_json(raw: bytes) -> _Json | None:
