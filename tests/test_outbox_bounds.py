@@ -374,3 +374,61 @@ async def test_an_empty_outbox_forgets_messages_dropped_for_room(
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert issue(hass, entry.entry_id, "outbox_full") is None
     assert hass_storage[store_key(entry)]["data"] == {"dropped": [], "full": 0}
+
+
+async def test_a_message_file_as_this_version_writes_it_keeps_every_field(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = demo_entry(pushover_sandbox)
+    folder = outbox_folder(hass, entry)
+    folder.mkdir(parents=True)
+    item_id = "d" * 32
+    message = {
+        "parts": ["(1/2) first", "(2/2) second"],
+        "title": "Written",
+        "devices": [],
+        "priority": 1,
+        "retry": None,
+        "expire": None,
+        "callback": None,
+        "tags": [],
+        "sound": "bike",
+        "timestamp": 1_700_000_000,
+        "ttl": 600,
+        "url": "https://example.com/door",
+        "url_title": "Door",
+        "html": True,
+        "monospace": False,
+    }
+    stored = {
+        "id": item_id,
+        "seq": 0,
+        "queued_at": dt_util.utcnow().isoformat(),
+        "recipients": ["main"],
+        "message": message,
+        "attachment": None,
+        "error": "Pushover failed with HTTP 503; try again later.",
+    }
+    (folder / f"{item_id}.json").write_text(json.dumps(stored))
+
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await advance(hass, freezer, 6)
+
+    first, second = (record.fields for record in pushover_sandbox.state.messages)
+    assert first["message"] == "(1/2) first"
+    assert second["message"] == "(2/2) second"
+    for fields in (first, second):
+        assert {
+            key: fields.get(key)
+            for key in ("title", "priority", "sound", "timestamp", "ttl", "url")
+        } == {
+            "title": "Written",
+            "priority": "1",
+            "sound": "bike",
+            "timestamp": "1700000000",
+            "ttl": "600",
+            "url": "https://example.com/door",
+        }
+        assert (fields.get("url_title"), fields.get("html")) == ("Door", "1")
+    assert not any(folder.iterdir())
