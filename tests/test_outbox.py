@@ -12,8 +12,9 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.camera.const import DATA_COMPONENT as CAMERAS
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
@@ -21,6 +22,8 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 import custom_components.pushover_plus as integration
 from custom_components.pushover_plus import outbox as outbox_module, outbox_storage
 from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
+from custom_components.pushover_plus.delivery import signal_sent
+from custom_components.pushover_plus.outbox import signal_outbox_changed
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id, recipient
@@ -58,7 +61,11 @@ async def test_transient_failure_is_stored_then_sent_after_five_seconds(
     entry = await setup_entry(hass, pushover_sandbox)
     outbox = entry.runtime_data.outbox
     sizes: list[int] = []
-    unsubscribe = outbox.async_add_listener(lambda: sizes.append(outbox.size))
+    unsubscribe = async_dispatcher_connect(
+        hass,
+        signal_outbox_changed(entry.entry_id),
+        callback(lambda: sizes.append(outbox.size)),
+    )
     pushover_sandbox.controls.add_fault("503_html", count=1)
     before = dt_util.utcnow()
 
@@ -144,7 +151,7 @@ async def test_only_the_parts_not_yet_accepted_wait(
             pushover_sandbox.controls.add_fault("drop", count=1)
         accepted.append("part")
 
-    entry.runtime_data.sender.async_add_sent_listener(fail_the_next)
+    async_dispatcher_connect(hass, signal_sent(entry.entry_id), callback(fail_the_next))
     text = " ".join(f"word{index}" for index in range(400))
 
     response = await send(hass, text)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -24,6 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.pushover_plus import outbox as outbox_module
 from custom_components.pushover_plus.const import EVENT_DELIVERY_FAILED
+from custom_components.pushover_plus.delivery import signal_sent
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
 from tests.images import image_bytes
@@ -195,7 +197,9 @@ async def test_a_split_message_keeps_only_what_is_left_on_disk(
     def fail_the_next(*_args: Any) -> None:
         pushover_sandbox.controls.add_fault("500", count=1)
 
-    unsubscribe = entry.runtime_data.sender.async_add_sent_listener(fail_the_next)
+    unsubscribe = async_dispatcher_connect(
+        hass, signal_sent(entry.entry_id), callback(fail_the_next)
+    )
     await advance(hass, freezer, 6)
     unsubscribe()
 
@@ -370,3 +374,61 @@ async def test_an_empty_outbox_forgets_messages_dropped_for_room(
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert issue(hass, entry.entry_id, "outbox_full") is None
     assert hass_storage[store_key(entry)]["data"] == {"dropped": [], "full": 0}
+
+
+async def test_a_message_file_as_this_version_writes_it_keeps_every_field(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
+    folder = outbox_folder(hass, entry)
+    folder.mkdir(parents=True)
+    item_id = "d" * 32
+    message = {
+        "parts": ["(1/2) first", "(2/2) second"],
+        "title": "Written",
+        "devices": [],
+        "priority": 1,
+        "retry": None,
+        "expire": None,
+        "callback": None,
+        "tags": [],
+        "sound": "bike",
+        "timestamp": 1_700_000_000,
+        "ttl": 600,
+        "url": "https://example.com/door",
+        "url_title": "Door",
+        "html": True,
+        "monospace": False,
+    }
+    stored = {
+        "id": item_id,
+        "seq": 0,
+        "queued_at": dt_util.utcnow().isoformat(),
+        "recipients": ["main"],
+        "message": message,
+        "attachment": None,
+        "error": "Pushover failed with HTTP 503; try again later.",
+    }
+    (folder / f"{item_id}.json").write_text(json.dumps(stored))
+
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await advance(hass, freezer, 6)
+
+    first, second = (record.fields for record in pushover_sandbox.state.messages)
+    assert first["message"] == "(1/2) first"
+    assert second["message"] == "(2/2) second"
+    for fields in (first, second):
+        assert {
+            key: fields.get(key)
+            for key in ("title", "priority", "sound", "timestamp", "ttl", "url")
+        } == {
+            "title": "Written",
+            "priority": "1",
+            "sound": "bike",
+            "timestamp": "1700000000",
+            "ttl": "600",
+            "url": "https://example.com/door",
+        }
+        assert (fields.get("url_title"), fields.get("html")) == ("Door", "1")
+    assert not any(folder.iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+import json
 from pathlib import Path
 import shutil
 from typing import Any
@@ -155,6 +156,91 @@ async def test_receipts_survive_a_reload(
     await _tick(hass, freezer, 6)
     [event] = events
     assert event.data["acknowledged_by_device"] == "tablet"
+
+
+async def test_odd_entries_of_the_receipts_store_are_left_out(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await _send_emergency(hass)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    key = f"{DOMAIN}.receipts.{loaded_entry.entry_id}"
+    [kept] = hass_storage[key]["data"]["receipts"]
+    hass_storage[key]["data"] = {
+        "webhook_id": 7,
+        "receipts": [
+            kept | {"unknown": "from a later version"},
+            {"receipt": 1},
+            kept | {"receipt": "s" * 30, "sent_at": "yesterday"},
+            "junk",
+        ],
+    }
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER)
+
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+
+    assert "3 unreadable emergency receipts of Pushover" in caplog.text
+    assert list(loaded_entry.runtime_data.receipts.receipts) == [receipt]
+    await _tick(hass, freezer, 6)
+    assert [event.data["receipt"] for event in events] == [receipt]
+
+
+@pytest.mark.parametrize(
+    ("truncated", "recovered"),
+    [(True, 1), (False, 0)],
+    ids=["truncated", "garbage"],
+)
+async def test_a_damaged_receipts_file_keeps_what_can_be_read(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    truncated: bool,
+    recovered: int,
+) -> None:
+    key = f"{DOMAIN}.receipts.{config_entry.entry_id}"
+    tracked = {
+        "title": "Smoke",
+        "tags": [],
+        "recipients": ["Pushover"],
+        "sent_at": "2026-01-01T00:00:00+00:00",
+        "expires_at": "2026-01-01T00:10:00+00:00",
+        # Not polled (at the sandbox, which does not know it) during the test.
+        "next_poll": "2999-01-01T00:00:00+00:00",
+    }
+    whole = json.dumps(
+        {
+            "version": 1,
+            "minor_version": 1,
+            "key": key,
+            "data": {
+                "webhook_id": "w" * 64,
+                "receipts": [
+                    tracked | {"receipt": "k" * 30},
+                    tracked | {"receipt": "c" * 30, "title": "cut off"},
+                ],
+            },
+        },
+        indent=4,
+    )
+    damaged = whole[: whole.index("cut off")] if truncated else "\x00" * 64
+    path = Path(hass.config.path(".storage", key))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(damaged)
+
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+
+    receipts = config_entry.runtime_data.receipts.receipts
+    assert list(receipts) == ["k" * 30][:recovered]
+    assert f"was damaged: {recovered} receipts were recovered" in caplog.text
+    [aside] = path.parent.glob(f"{path.name}.corrupt.*")
+    assert aside.read_text() == damaged
 
 
 async def test_polling_survives_failures_and_gives_up_on_unknown_receipts(

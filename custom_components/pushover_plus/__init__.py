@@ -94,10 +94,6 @@ async def async_setup_entry(
         await account.async_save(learnt.quota)
     await runtime.receipts.async_start()
     await runtime.outbox.async_load()
-    for listener in (runtime.receipts, runtime.quota):
-        entry.async_on_unload(
-            runtime.sender.async_add_sent_listener(listener.async_message_sent)
-        )
     _async_offer_builtin_removal(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.legacy_service.async_start(hass)

@@ -43,11 +43,13 @@ from .api import (
     MIN_RETRY,
     InvalidTokenError,
     InvalidUserError,
+    MessageValidationError,
     NoActiveDevicesError,
     PushoverClient,
     PushoverError,
     UserValidation,
     is_valid_key,
+    validate_repeats,
 )
 from .const import (
     APPS_URL,
@@ -276,11 +278,11 @@ def defaults_from_input(
     defaults[CONF_HTML] = bool(user_input.get(CONF_HTML, False))
 
     errors: dict[str, str] = {}
-    retry, expire = defaults.get(CONF_RETRY), defaults.get(CONF_EXPIRE)
-    if defaults[CONF_PRIORITY] == EMERGENCY_PRIORITY and (
-        retry is None or expire is None
-    ):
-        errors["base"] = "emergency_needs_retry_expire"
+    if defaults[CONF_PRIORITY] == EMERGENCY_PRIORITY:
+        try:
+            validate_repeats(defaults.get(CONF_RETRY), defaults.get(CONF_EXPIRE))
+        except MessageValidationError:
+            errors["base"] = "emergency_needs_retry_expire"
     return defaults, errors
 
 

@@ -7,7 +7,6 @@ sooner after a failure (the outbox's back-off) until it succeeds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 import logging
 from typing import Final
@@ -15,6 +14,7 @@ from typing import Final
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -22,12 +22,15 @@ from homeassistant.util import dt as dt_util
 from .api import (
     InvalidTokenError,
     InvalidUserError,
+    Message,
     MessageResult,
     PushoverError,
     Quota,
+    QuotaExceededError,
 )
 from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
 from .data import PushoverPlusConfigEntry
+from .delivery import signal_sent
 from .outbox import FIRST_RETRY, MAX_RETRY
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +64,11 @@ class QuotaCoordinator(DataUpdateCoordinator[Quota]):
         self.async_set_updated_data(quota)
         self.async_add_listener(self._async_check_threshold)
         entry.async_on_unload(self._async_cancel_show)
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                hass, signal_sent(entry.entry_id), self.async_message_sent
+            )
+        )
 
     async def _async_update_data(self) -> Quota:
         account = self.config_entry.runtime_data.account
@@ -94,10 +102,13 @@ class QuotaCoordinator(DataUpdateCoordinator[Quota]):
         self._latest = quota
         return quota
 
+    def reset_time(self, err: QuotaExceededError) -> datetime | None:
+        """Return when the used-up quota resets: from the reply, else the last seen."""
+        quota = self.config_entry.runtime_data.client.quota
+        return err.reset_at or (quota.reset if quota is not None else None)
+
     @callback
-    def async_message_sent(
-        self, outgoing: object, users: Sequence[str], result: MessageResult
-    ) -> None:
+    def async_message_sent(self, message: Message, result: MessageResult) -> None:
         """Take the figures every reply to a send carries, shown a little later."""
         self._latest = result.quota or self._latest
         if self._cancel_show is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -66,14 +65,6 @@ def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
     )
 
 
-def quota_reset(
-    entry: PushoverPlusConfigEntry, err: QuotaExceededError
-) -> datetime | None:
-    """Return when the exhausted quota resets: from the reply, else the last seen."""
-    quota = entry.runtime_data.client.quota
-    return err.reset_at or (quota.reset if quota is not None else None)
-
-
 def api_error(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
 ) -> HomeAssistantError:
@@ -87,7 +78,7 @@ def api_error(
     elif isinstance(err, NoActiveDevicesError):
         key = "no_active_devices"
     elif isinstance(err, QuotaExceededError):
-        reset = quota_reset(entry, err)
+        reset = entry.runtime_data.quota.reset_time(err)
         key = "quota_exceeded"
         placeholders = {
             "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"

@@ -6,11 +6,12 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import PushoverPlusConfigEntry
 from .entity import application_device_info
-from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED
+from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, signal_receipt_settled
 
 PARALLEL_UPDATES = 0
 
@@ -42,7 +43,11 @@ class EmergencyAlertsEvent(EventEntity):
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's receipt tracker."""
         self.async_on_remove(
-            self._entry.runtime_data.receipts.async_add_listener(self._async_event)
+            async_dispatcher_connect(
+                self.hass,
+                signal_receipt_settled(self._entry.entry_id),
+                self._async_event,
+            )
         )
 
     @callback

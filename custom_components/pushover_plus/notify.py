@@ -23,26 +23,15 @@ from homeassistant.util import slugify
 from .account import signal_recipients_changed
 from .const import (
     ATTR_ATTACHMENT,
-    ATTR_CALLBACK,
     ATTR_MESSAGE,
-    ATTR_MONOSPACE,
-    ATTR_TAGS,
-    ATTR_TIMESTAMP,
     ATTR_TITLE,
-    ATTR_URL,
-    ATTR_URL_TITLE,
     CONF_DEVICES,
-    CONF_EXPIRE,
-    CONF_HTML,
     CONF_LEGACY_NOTIFY,
-    CONF_PRIORITY,
-    CONF_RETRY,
-    CONF_SOUND,
-    CONF_TTL,
     DOMAIN,
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_device_info
+from .fields import LEGACY_DATA_KEYS
 from .sending import async_send
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,25 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 PARALLEL_UPDATES = 0
 
 #: The keys Home Assistant's Pushover page documents under `data:`, and the
-#: Messages API field each one fills.
-LEGACY_DATA_FIELDS = {
-    ATTR_URL: ATTR_URL,
-    ATTR_URL_TITLE: ATTR_URL_TITLE,
-    CONF_SOUND: CONF_SOUND,
-    CONF_PRIORITY: CONF_PRIORITY,
-    CONF_RETRY: CONF_RETRY,
-    CONF_EXPIRE: CONF_EXPIRE,
-    CONF_TTL: CONF_TTL,
-    ATTR_TIMESTAMP: ATTR_TIMESTAMP,
-    CONF_HTML: CONF_HTML,
-    "callback_url": ATTR_CALLBACK,
-    ATTR_TAGS: ATTR_TAGS,
-    ATTR_ATTACHMENT: ATTR_ATTACHMENT,
-    ATTR_MONOSPACE: ATTR_MONOSPACE,
-    # Pushover's own name for the field, and the typed action's.
-    "device": CONF_DEVICES,
-    CONF_DEVICES: CONF_DEVICES,
-}
+#: field each one fills (declared with the fields).
+LEGACY_DATA_FIELDS = LEGACY_DATA_KEYS
 #: The companion app's image key: the attachment, unless one is given.
 COMPANION_IMAGE = "image"
 

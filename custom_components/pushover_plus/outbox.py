@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 import heapq
 import logging
 from pathlib import Path
@@ -39,6 +40,7 @@ import uuid
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -60,9 +62,12 @@ from .const import (
     OUTBOX_MAX_MESSAGES,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .errors import failed, quota_reset
+from .delivery import async_deliver
+from .errors import failed
+from .message import Outgoing
 from .outbox_storage import (
     STORAGE_VERSION,
+    STORE_LISTS,
     Drop,
     QueuedMessage,
     StoredAttachment,
@@ -72,13 +77,11 @@ from .outbox_storage import (
     full_drops,
     item_from_json,
     load_folder,
-    parse,
     paths,
-    salvage,
     write_attachment,
     write_message,
 )
-from .sending import Outgoing
+from .storage import parse, salvage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -112,6 +115,11 @@ class DropReason(StrEnum):
     RECIPIENT_REMOVED = "recipient_removed"
     #: Older messages made room for a new one.
     OUTBOX_FULL = "outbox_full"
+
+
+def signal_outbox_changed(entry_id: str) -> str:
+    """Return the signal sent when the number of waiting messages may change."""
+    return f"{DOMAIN}_outbox_changed_{entry_id}"
 
 
 async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
@@ -152,7 +160,6 @@ class Outbox:
         self._full_drops = 0
         #: The message whose request is on its way: never dropped to make room.
         self._sending: QueuedMessage | None = None
-        self._listeners: list[Callable[[], None]] = []
         self._failures = 0
         self._next_attempt = dt_util.utcnow()
         #: Set when Pushover refused the token: nothing is sent until reauth.
@@ -182,20 +189,14 @@ class Outbox:
     def _deadline(self, queued_at: datetime, outgoing: Outgoing) -> datetime:
         """Return when a message is too old to be sent."""
         seconds = self._max_age
-        if outgoing.ttl is not None:
-            seconds = min(seconds, outgoing.ttl)
+        if (ttl := outgoing.template.ttl) is not None:
+            seconds = min(seconds, ttl)
         return queued_at + timedelta(seconds=seconds)
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` whenever the number of waiting messages changes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    @callback
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        """Say that the number of waiting messages may have changed."""
+        async_dispatcher_send(self._hass, signal_outbox_changed(self._entry.entry_id))
 
     @callback
     def waiting_for(self, recipients: Iterable[Recipient]) -> bool:
@@ -258,7 +259,7 @@ class Outbox:
         a store of the old format (every message in it) is turned into files.
         """
         salvaged = await self._hass.async_add_executor_job(
-            salvage, Path(self._store.path)
+            salvage, Path(self._store.path), STORE_LISTS
         )
         data = salvaged[0] if salvaged is not None else await self._store.async_load()
         data = data or {}
@@ -373,7 +374,7 @@ class Outbox:
         elif not self.enabled:
             return None
         elif isinstance(error, QuotaExceededError):
-            reset = quota_reset(self._entry, error)
+            reset = self._entry.runtime_data.quota.reset_time(error)
             if reset is None or reset > self._deadline(now, outgoing):
                 return None
             not_before = max(reset, not_before)
@@ -422,8 +423,11 @@ class Outbox:
             # Without a time of its own, a late message shows when it was sent.
             outgoing=replace(
                 outgoing,
+                template=replace(
+                    outgoing.template,
+                    timestamp=outgoing.template.timestamp or int(now.timestamp()),
+                ),
                 attachment=None,
-                timestamp=outgoing.timestamp or int(now.timestamp()),
             ),
             attachment=None,
             error=reason,
@@ -537,27 +541,27 @@ class Outbox:
                 item, DropReason.RECIPIENT_REMOVED, "the recipient was removed"
             )
             return True
-        users = [recipient.user_key for recipient in recipients]
-        while True:
-            attachment = None
-            if item.attachment is not None:
-                attachment = Attachment.from_path(
-                    self._folder / item.id,
-                    filename=item.attachment.filename,
-                    content_type=item.attachment.content_type,
-                )
-            self._sending = item
-            try:
-                await runtime.sender.async_send_part(
-                    item.outgoing, users, item.outgoing.parts[0], attachment
-                )
-            except PushoverError as err:
-                return await self._async_failed(item, err)
-            finally:
-                self._sending = None
-            if len(item.outgoing.parts) == 1:
-                break
-            await self._async_part_sent(item)
+        attachment = None
+        if item.attachment is not None:
+            attachment = Attachment.from_path(
+                self._folder / item.id,
+                filename=item.attachment.filename,
+                content_type=item.attachment.content_type,
+            )
+        self._sending = item
+        try:
+            delivery = await async_deliver(
+                self._hass,
+                self._entry,
+                item.outgoing,
+                [recipient.user_key for recipient in recipients],
+                attachment,
+                part_sent=partial(self._async_part_sent, item),
+            )
+        finally:
+            self._sending = None
+        if delivery.error is not None:
+            return await self._async_failed(item, delivery.error)
         self._forget(item)
         self._failures = 0
         await self._async_delete(item)
@@ -593,7 +597,7 @@ class Outbox:
             )
             return False
         if isinstance(err, QuotaExceededError):
-            reset = quota_reset(self._entry, err)
+            reset = self._entry.runtime_data.quota.reset_time(err)
             for queued in list(self._items.values()):
                 if reset is None or reset > self._deadline(
                     queued.queued_at, queued.outgoing
@@ -636,7 +640,7 @@ class Outbox:
             return  # dropped meanwhile, by a newer message making room
         self._forget(item)
         now = dt_util.utcnow()
-        title = item.outgoing.title
+        title = item.outgoing.template.title
         if reason is DropReason.OUTBOX_FULL:
             self._full_drops += 1
         else:

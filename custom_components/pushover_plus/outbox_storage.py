@@ -15,11 +15,10 @@ written before the cut.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-import json
 from pathlib import Path
 import re
 import shutil
@@ -29,19 +28,19 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.json import save_json
 from homeassistant.helpers.storage import STORAGE_DIR
-from homeassistant.util import dt as dt_util
 from homeassistant.util.file import WriteError
 from homeassistant.util.json import json_loads
 
 from .api import Attachment
 from .const import DOMAIN
-from .sending import Outgoing
+from .message import Outgoing
+from .storage import aware_time, text_or_none, texts, whole_number_or_none
 
 STORAGE_VERSION: Final = 1
 
+#: The lists of the store file: messages (of old versions), and drops.
+STORE_LISTS: Final = ("messages", "dropped")
 _ID: Final = re.compile(r"[0-9a-f]{32}")
-_SEPARATORS: Final = frozenset(" \t\r\n,")
-_DECODER: Final = json.JSONDecoder()
 _SUFFIX: Final = ".json"
 
 
@@ -95,79 +94,6 @@ class Folder:
 # JSON ----------------------------------------------------------------------------
 
 
-def _strings(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError("not a list of text")
-    return tuple(value)
-
-
-def _optional_str(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError("not text")
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TypeError("not a whole number")
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise TypeError("not true or false")
-
-
-def _time(value: object) -> datetime:
-    parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None or parsed.tzinfo is None:
-        raise TypeError("not a time")
-    return parsed
-
-
-def _outgoing_to_json(outgoing: Outgoing) -> dict[str, Any]:
-    return {
-        "parts": list(outgoing.parts),
-        "title": outgoing.title,
-        "devices": list(outgoing.devices),
-        "priority": outgoing.priority,
-        "retry": outgoing.retry,
-        "expire": outgoing.expire,
-        "callback": outgoing.callback,
-        "tags": list(outgoing.tags),
-        "sound": outgoing.sound,
-        "timestamp": outgoing.timestamp,
-        "ttl": outgoing.ttl,
-        "url": outgoing.url,
-        "url_title": outgoing.url_title,
-        "html": outgoing.html,
-        "monospace": outgoing.monospace,
-    }
-
-
-def _outgoing_from_json(data: Mapping[str, Any]) -> Outgoing:
-    if not (parts := _strings(data.get("parts"))):
-        raise TypeError("no part left to send")
-    return Outgoing(
-        parts=parts,
-        title=_optional_str(data.get("title")),
-        devices=_strings(data.get("devices", [])),
-        priority=_optional_int(data.get("priority")),
-        retry=_optional_int(data.get("retry")),
-        expire=_optional_int(data.get("expire")),
-        callback=_optional_str(data.get("callback")),
-        tags=_strings(data.get("tags", [])),
-        sound=_optional_str(data.get("sound")),
-        timestamp=_optional_int(data.get("timestamp")),
-        ttl=_optional_int(data.get("ttl")),
-        url=_optional_str(data.get("url")),
-        url_title=_optional_str(data.get("url_title")),
-        html=_flag(data.get("html", False)),
-        monospace=_flag(data.get("monospace", False)),
-    )
-
-
 def item_to_json(item: QueuedMessage) -> dict[str, Any]:
     """Describe a queued message as its file holds it."""
     return {
@@ -175,7 +101,7 @@ def item_to_json(item: QueuedMessage) -> dict[str, Any]:
         "seq": item.seq,
         "queued_at": item.queued_at.isoformat(),
         "recipients": list(item.recipient_ids),
-        "message": _outgoing_to_json(item.outgoing),
+        "message": item.outgoing.to_json(),
         "attachment": None
         if item.attachment is None
         else {
@@ -199,21 +125,21 @@ def item_from_json(data: object) -> QueuedMessage:
     if attachment is not None:
         if not isinstance(attachment, Mapping):
             raise TypeError("not an attachment")
-        filename = _optional_str(attachment.get("filename"))
-        content_type = _optional_str(attachment.get("content_type"))
+        filename = text_or_none(attachment.get("filename"))
+        content_type = text_or_none(attachment.get("content_type"))
         if not filename or not content_type:
             raise TypeError("an attachment without name or type")
         stored = StoredAttachment(filename, content_type)
-    if not (recipient_ids := _strings(data.get("recipients"))):
+    if not (recipient_ids := texts(data.get("recipients"))):
         raise TypeError("no recipient")
     return QueuedMessage(
         id=item_id,
-        seq=_optional_int(data.get("seq")) or 0,
-        queued_at=_time(data.get("queued_at")),
+        seq=whole_number_or_none(data.get("seq")) or 0,
+        queued_at=aware_time(data.get("queued_at")),
         recipient_ids=recipient_ids,
-        outgoing=_outgoing_from_json(data["message"]),
+        outgoing=Outgoing.from_json(data["message"]),
         attachment=stored,
-        error=_optional_str(data.get("error")) or "",
+        error=text_or_none(data.get("error")) or "",
     )
 
 
@@ -226,7 +152,7 @@ def drop_from_json(data: object) -> Drop:
     """Read a dropped message; raise TypeError if it is not one."""
     if not isinstance(data, Mapping):
         raise TypeError("not a dropped message")
-    return Drop(_time(data.get("at")), _optional_str(data.get("label")) or "")
+    return Drop(aware_time(data.get("at")), text_or_none(data.get("label")) or "")
 
 
 def full_drops(data: object) -> int:
@@ -235,69 +161,6 @@ def full_drops(data: object) -> int:
     if isinstance(count, int) and not isinstance(count, bool) and count > 0:
         return count
     return 0
-
-
-def parse[T](
-    data: object, key: str, parse_one: Callable[[object], T]
-) -> tuple[list[T], int]:
-    """Return the readable entries of the list under ``key``, and how many were not.
-
-    Data not shaped the way this module writes it counts as one unreadable entry.
-    """
-    entries = data.get(key, []) if isinstance(data, Mapping) else None
-    if not isinstance(entries, list):
-        return [], 1
-    parsed: list[T] = []
-    for entry in entries:
-        try:
-            parsed.append(parse_one(entry))
-        except TypeError:
-            continue
-    return parsed, len(entries) - len(parsed)
-
-
-# The store file -------------------------------------------------------------------
-
-
-def _whole_objects(text: str, key: str) -> list[Any]:
-    """Return the complete values at the start of the list under ``key``.
-
-    For a damaged file: reading stops at the first value that is cut off.
-    """
-    match = re.search(rf'"{key}"\s*:\s*\[', text)
-    if match is None:
-        return []
-    values: list[Any] = []
-    position = match.end()
-    while True:
-        while position < len(text) and text[position] in _SEPARATORS:
-            position += 1
-        try:
-            value, position = _DECODER.raw_decode(text, position)
-        except ValueError:
-            return values
-        values.append(value)
-
-
-def salvage(path: Path) -> tuple[dict[str, list[Any]], Path] | None:
-    """Read what can be read of a damaged store file and move it aside (blocking).
-
-    Returns None when there is no file or it is whole JSON.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return None
-    try:
-        json.loads(text)
-    except ValueError:
-        pass
-    else:
-        return None
-    found = {key: _whole_objects(text, key) for key in ("messages", "dropped")}
-    aside = path.with_name(f"{path.name}.corrupt.{dt_util.utcnow():%Y%m%dT%H%M%S}")
-    path.rename(aside)
-    return found, aside
 
 
 # The folder of messages -------------------------------------------------------------

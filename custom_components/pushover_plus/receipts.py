@@ -10,16 +10,21 @@ stays as the fallback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import logging
+from pathlib import Path
 import secrets
 from typing import Any, Final
 
 from aiohttp import web
 from homeassistant.components import webhook
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import (
+    async_dispatcher_connect,
+    async_dispatcher_send,
+)
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.storage import Store
@@ -27,14 +32,17 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     EMERGENCY_PRIORITY,
+    Message,
     MessageResult,
     PushoverError,
     PushoverRequestError,
     ReceiptStatus,
+    is_valid_key,
 )
 from .const import CONF_ACK_WEBHOOK, DOMAIN
 from .data import PushoverPlusConfigEntry
-from .sending import Outgoing
+from .delivery import signal_sent
+from .storage import aware_time, parse, salvage, text_or_none, texts
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -87,7 +95,27 @@ class TrackedReceipt:
         }
 
 
-type ReceiptListener = Callable[[str, dict[str, Any]], None]
+def signal_receipt_settled(entry_id: str) -> str:
+    """Return the signal sent with (event type, data) per acknowledgement or expiry."""
+    return f"{DOMAIN}_receipt_settled_{entry_id}"
+
+
+def receipt_from_json(data: object) -> TrackedReceipt:
+    """Read a stored receipt; raise TypeError if it is not one."""
+    if not isinstance(data, Mapping) or not is_valid_key(data.get("receipt")):
+        raise TypeError("not a receipt")
+    sent_at, expires_at = data.get("sent_at"), data.get("expires_at")
+    aware_time(sent_at)
+    aware_time(expires_at)
+    return TrackedReceipt(
+        receipt=data["receipt"],
+        title=text_or_none(data.get("title")),
+        tags=list(texts(data.get("tags", []))),
+        recipients=list(texts(data.get("recipients", []))),
+        sent_at=str(sent_at),
+        expires_at=str(expires_at),
+        next_poll=text_or_none(data.get("next_poll")) or "",
+    )
 
 
 class ReceiptTracker:
@@ -103,7 +131,6 @@ class ReceiptTracker:
         self._receipts: dict[str, TrackedReceipt] = {}
         self._webhook_id = ""
         self._cancel_poll: CALLBACK_TYPE | None = None
-        self._listeners: list[ReceiptListener] = []
         self.callback_url: str | None = None
 
     @property
@@ -113,11 +140,12 @@ class ReceiptTracker:
 
     async def async_start(self) -> None:
         """Load the stored receipts, open the webhook if wanted, start polling."""
-        stored = await self._store.async_load() or {}
-        self._webhook_id = stored.get("webhook_id") or secrets.token_hex(32)
-        for item in stored.get("receipts", []):
-            tracked = TrackedReceipt(**item)
-            self._receipts[tracked.receipt] = tracked
+        await self._async_load()
+        self._entry.async_on_unload(
+            async_dispatcher_connect(
+                self._hass, signal_sent(self._entry.entry_id), self.async_message_sent
+            )
+        )
         if self._entry.options.get(CONF_ACK_WEBHOOK):
             self._async_open_webhook()
         self._async_schedule()
@@ -132,27 +160,50 @@ class ReceiptTracker:
             self.callback_url = None
         await self._store.async_save(self._data())
 
-    @callback
-    def async_add_listener(self, listener: ReceiptListener) -> CALLBACK_TYPE:
-        """Call ``listener(event_type, data)`` for every acknowledgement or expiry."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    async def _async_load(self) -> None:
+        """Read the stored receipts; what cannot be read is logged and left out.
+
+        A damaged file is moved aside, keeping the receipts written before the
+        damage; its webhook id is lost (acknowledgements are then polled).
+        """
+        salvaged = await self._hass.async_add_executor_job(
+            salvage, Path(self._store.path), ("receipts",)
+        )
+        data = salvaged[0] if salvaged is not None else await self._store.async_load()
+        found, unreadable = parse(data or {}, "receipts", receipt_from_json)
+        self._receipts = {tracked.receipt: tracked for tracked in found}
+        webhook_id = data.get("webhook_id") if isinstance(data, Mapping) else None
+        self._webhook_id = (
+            webhook_id if isinstance(webhook_id, str) and webhook_id else None
+        ) or secrets.token_hex(32)
+        if salvaged is not None:
+            _LOGGER.warning(
+                "The emergency receipts file of %s was damaged: %s receipts were "
+                "recovered. The damaged file is kept as %s",
+                self._entry.title,
+                len(found),
+                salvaged[1],
+            )
+        if unreadable:
+            _LOGGER.warning(
+                "%s unreadable emergency receipts of %s are no longer followed",
+                unreadable,
+                self._entry.title,
+            )
 
     @callback
-    def async_message_sent(
-        self, outgoing: Outgoing, users: Sequence[str], result: MessageResult
-    ) -> None:
+    def async_message_sent(self, message: Message, result: MessageResult) -> None:
         """Remember the receipt of an emergency message Pushover accepted."""
-        if outgoing.priority != EMERGENCY_PRIORITY or result.receipt is None:
+        if message.priority != EMERGENCY_PRIORITY or result.receipt is None:
             return
         now = dt_util.utcnow()
         self._receipts[result.receipt] = TrackedReceipt(
             receipt=result.receipt,
-            title=outgoing.title,
-            tags=list(outgoing.tags),
-            recipients=[self._name_of(user) for user in users],
+            title=message.title,
+            tags=list(message.tags),
+            recipients=[self._name_of(user) for user in message.users],
             sent_at=now.isoformat(),
-            expires_at=(now + timedelta(seconds=outgoing.expire or 0)).isoformat(),
+            expires_at=(now + timedelta(seconds=message.expire or 0)).isoformat(),
             next_poll=(now + poll_interval(timedelta())).isoformat(),
         )
         self._async_save()
@@ -268,8 +319,9 @@ class ReceiptTracker:
     @callback
     def _async_fire(self, event_type: str, data: dict[str, Any]) -> None:
         self._hass.bus.async_fire(event_type, data)
-        for listener in self._listeners:
-            listener(event_type, data)
+        async_dispatcher_send(
+            self._hass, signal_receipt_settled(self._entry.entry_id), event_type, data
+        )
 
     @callback
     def _async_open_webhook(self) -> None:

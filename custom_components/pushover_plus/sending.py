@@ -7,25 +7,20 @@ Notify entities, the legacy ``notify.<name>`` action and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 import logging
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
+from homeassistant.core import HomeAssistant, callback
 
 from .api import (
     EMERGENCY_PRIORITY,
     MAX_MESSAGE_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USERS,
-    Attachment,
-    Message,
     MessageResult,
     MessageValidationError,
-    PushoverError,
     validate_message,
 )
 from .attachments import async_resolve_attachment
@@ -34,11 +29,7 @@ from .const import (
     ATTR_CALLBACK,
     ATTR_MESSAGE,
     ATTR_MONOSPACE,
-    ATTR_TAGS,
-    ATTR_TIMESTAMP,
     ATTR_TITLE,
-    ATTR_URL,
-    ATTR_URL_TITLE,
     CONF_ATTACHMENT_HOSTS,
     CONF_DEVICES,
     CONF_EXPIRE,
@@ -51,138 +42,16 @@ from .const import (
     LongMessage,
 )
 from .data import PushoverPlusConfigEntry, Recipient
+from .delivery import async_deliver
 from .errors import api_error, invalid_field, invalid_request
+from .fields import TEMPLATE_FIELDS, coerce
+from .message import BLANK, Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 #: How far back a cut looks for the end of a word before cutting through one.
 WORD_SEARCH = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """A message ready to go to one or more recipients, minus their keys.
-
-    Frozen and hashable, so that identical messages from one action call can
-    share one API request.
-    """
-
-    parts: tuple[str, ...]
-    title: str | None = None
-    devices: tuple[str, ...] = ()
-    priority: int | None = None
-    retry: int | None = None
-    expire: int | None = None
-    callback: str | None = field(default=None, repr=False)
-    tags: tuple[str, ...] = ()
-    sound: str | None = None
-    timestamp: int | None = None
-    ttl: int | None = None
-    url: str | None = None
-    url_title: str | None = None
-    html: bool = False
-    monospace: bool = False
-    #: Where the image comes from: a path, URL, media id, or camera/image entity.
-    attachment: str | None = None
-
-    def message(self, users: Sequence[str], part: str) -> Message:
-        """Return the API message for one part, for the given recipients."""
-        return Message(
-            user=tuple(users),
-            message=part,
-            title=self.title,
-            devices=self.devices,
-            priority=self.priority,
-            retry=self.retry,
-            expire=self.expire,
-            callback=self.callback,
-            tags=self.tags,
-            sound=self.sound,
-            timestamp=self.timestamp,
-            ttl=self.ttl,
-            url=self.url,
-            url_title=self.url_title,
-            html=self.html,
-            monospace=self.monospace,
-        )
-
-
-def _integer(fields: Mapping[str, Any], key: str) -> int | None:
-    value = fields.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise invalid_field("value_not_integer", key)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise invalid_field("value_not_integer", key)
-
-
-def _flag(fields: Mapping[str, Any], key: str) -> bool | None:
-    value = fields.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise invalid_field("value_not_boolean", key)
-
-
-def _text(fields: Mapping[str, Any], key: str) -> str | None:
-    value = fields.get(key)
-    if value is None:
-        return None
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise invalid_field("value_not_text", key)
-
-
-def _names(fields: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    """Read a list of names given as a list or a comma-separated string."""
-    value = fields.get(key)
-    if value is None:
-        return ()
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not all(
-        isinstance(item, str) for item in items
-    ):
-        raise invalid_field("value_not_text", key)
-    return tuple(name for item in items if (name := item.strip()))
-
-
-def _timestamp(fields: Mapping[str, Any]) -> int | None:
-    value = fields.get(ATTR_TIMESTAMP)
-    if isinstance(value, datetime):
-        return int(dt_util.as_timestamp(value))
-    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
-        if (parsed := dt_util.parse_datetime(value.strip())) is None:
-            raise invalid_field("timestamp_invalid", ATTR_TIMESTAMP)
-        return int(dt_util.as_timestamp(parsed))
-    return _integer(fields, ATTR_TIMESTAMP)
-
-
-def _attachment_source(fields: Mapping[str, Any]) -> str | None:
-    value = fields.get(ATTR_ATTACHMENT)
-    if isinstance(value, Mapping):
-        value = value.get("media_content_id")
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise invalid_field("value_not_text", ATTR_ATTACHMENT)
-    return value.strip()
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> tuple[str, ...]:
@@ -225,7 +94,7 @@ def _chosen_devices(
     recipient: Recipient, fields: Mapping[str, Any], devices: Sequence[str]
 ) -> tuple[str, ...]:
     """Return the devices a message is for: the entity's, the fields' or defaults."""
-    chosen = tuple(devices) or _names(fields, CONF_DEVICES)
+    chosen = tuple(devices) or coerce(fields, CONF_DEVICES)
     if not chosen and CONF_DEVICES not in fields:
         chosen = tuple(recipient.defaults.get(CONF_DEVICES, ()))
     return chosen
@@ -233,7 +102,7 @@ def _chosen_devices(
 
 def _chosen_sound(recipient: Recipient, fields: Mapping[str, Any]) -> str | None:
     """Return the sound a message asks for, or the recipient's default."""
-    sound = _text(fields, CONF_SOUND)
+    sound: str | None = coerce(fields, CONF_SOUND)
     return recipient.defaults.get(CONF_SOUND) if sound is None else sound
 
 
@@ -257,6 +126,80 @@ async def _async_learn_names(
     return recipient
 
 
+def _known_devices(
+    recipient: Recipient, fields: Mapping[str, Any], devices: Sequence[str]
+) -> tuple[str, ...]:
+    """Return the devices chosen; refuse a name the recipient does not have.
+
+    An unknown name would make Pushover deliver to every device.
+    """
+    chosen = _chosen_devices(recipient, fields, devices)
+    if unknown := [name for name in chosen if name not in recipient.devices]:
+        raise invalid_field(
+            "unknown_device",
+            CONF_DEVICES,
+            device=", ".join(unknown),
+            known=", ".join(recipient.devices) or "-",
+        )
+    return chosen
+
+
+def _known_sound(
+    entry: PushoverPlusConfigEntry, recipient: Recipient, fields: Mapping[str, Any]
+) -> str | None:
+    """Return the sound chosen; an unknown one only costs the sound."""
+    sound = _chosen_sound(recipient, fields)
+    if sound and sound not in entry.runtime_data.sounds:
+        _LOGGER.warning(
+            "Pushover does not know the sound %s: the message goes with the "
+            "device's default sound",
+            sound,
+        )
+        return None
+    return sound or None
+
+
+def _apply_defaults(
+    values: dict[str, Any], defaults: Mapping[str, Any], callback_url: str | None
+) -> None:
+    """Fill what the caller left out from the recipient's defaults."""
+    if values[CONF_PRIORITY] is None:
+        values[CONF_PRIORITY] = defaults.get(CONF_PRIORITY)
+    if values[CONF_PRIORITY] == EMERGENCY_PRIORITY:
+        for key in (CONF_RETRY, CONF_EXPIRE):
+            if values[key] is None:
+                values[key] = defaults.get(key)
+        values[ATTR_CALLBACK] = values[ATTR_CALLBACK] or callback_url
+    else:
+        values[ATTR_CALLBACK] = values[ATTR_CALLBACK] or None
+        if values[CONF_TTL] is None:
+            values[CONF_TTL] = defaults.get(CONF_TTL)
+    if values[CONF_HTML] is None:
+        values[CONF_HTML] = bool(defaults.get(CONF_HTML)) and not values[ATTR_MONOSPACE]
+
+
+def _parts(entry: PushoverPlusConfigEntry, message: str) -> tuple[str, ...]:
+    """Return the texts a message goes as: itself, or as the entry says when long."""
+    if len(message) <= MAX_MESSAGE_LENGTH:
+        return (message,)
+    policy = entry.options.get(CONF_LONG_MESSAGE, LongMessage.TRUNCATE)
+    if policy == LongMessage.REJECT:
+        raise invalid_field(
+            "message_too_long",
+            ATTR_MESSAGE,
+            max=str(MAX_MESSAGE_LENGTH),
+            length=str(len(message)),
+        )
+    if policy == LongMessage.SPLIT:
+        return split_message(message)
+    _LOGGER.warning(
+        "Message of %s characters cut to Pushover's %s",
+        len(message),
+        MAX_MESSAGE_LENGTH,
+    )
+    return (_shorten(message, MAX_MESSAGE_LENGTH),)
+
+
 def prepare(
     entry: PushoverPlusConfigEntry,
     recipient: Recipient,
@@ -270,92 +213,22 @@ def prepare(
     others. Raises :class:`ServiceValidationError` naming the field at fault.
     Nothing is sent here.
     """
-    runtime = entry.runtime_data
-    defaults = recipient.defaults
-
-    message = _text(fields, ATTR_MESSAGE) or ""
+    message: str = coerce(fields, ATTR_MESSAGE) or ""
     if not message.strip():
         raise invalid_field("message_empty", ATTR_MESSAGE)
-    title = _text(fields, ATTR_TITLE)
-    if title is not None and len(title) > MAX_TITLE_LENGTH:
-        title = _shorten(title, MAX_TITLE_LENGTH)
-
-    # An unknown name would make Pushover deliver to every device: refused.
-    chosen = _chosen_devices(recipient, fields, devices)
-    if unknown := [name for name in chosen if name not in recipient.devices]:
-        raise invalid_field(
-            "unknown_device",
-            CONF_DEVICES,
-            device=", ".join(unknown),
-            known=", ".join(recipient.devices) or "-",
-        )
-
-    # An unknown sound only costs the sound: the message goes without it.
-    sound = _chosen_sound(recipient, fields)
-    if sound and sound not in runtime.sounds:
-        _LOGGER.warning(
-            "Pushover does not know the sound %s: the message goes with the "
-            "device's default sound",
-            sound,
-        )
-        sound = None
-
-    priority = _integer(fields, CONF_PRIORITY)
-    if priority is None:
-        priority = defaults.get(CONF_PRIORITY)
-    emergency = priority == EMERGENCY_PRIORITY
-    retry = _integer(fields, CONF_RETRY)
-    expire = _integer(fields, CONF_EXPIRE)
-    ttl = _integer(fields, CONF_TTL)
-    if emergency:
-        retry = defaults.get(CONF_RETRY) if retry is None else retry
-        expire = defaults.get(CONF_EXPIRE) if expire is None else expire
-    elif ttl is None:
-        ttl = defaults.get(CONF_TTL)
-
-    monospace = bool(_flag(fields, ATTR_MONOSPACE))
-    html = _flag(fields, CONF_HTML)
-    if html is None:
-        html = bool(defaults.get(CONF_HTML)) and not monospace
-
-    parts: tuple[str, ...] = (message,)
-    if len(message) > MAX_MESSAGE_LENGTH:
-        policy = entry.options.get(CONF_LONG_MESSAGE, LongMessage.TRUNCATE)
-        if policy == LongMessage.REJECT:
-            raise invalid_field(
-                "message_too_long",
-                ATTR_MESSAGE,
-                max=str(MAX_MESSAGE_LENGTH),
-                length=str(len(message)),
-            )
-        if policy == LongMessage.SPLIT:
-            parts = split_message(message)
-        else:
-            _LOGGER.warning(
-                "Message of %s characters cut to Pushover's %s",
-                len(message),
-                MAX_MESSAGE_LENGTH,
-            )
-            parts = (_shorten(message, MAX_MESSAGE_LENGTH),)
-
+    values = {field.name: coerce(fields, field.name) for field in TEMPLATE_FIELDS}
+    if (title := values[ATTR_TITLE]) is not None and len(title) > MAX_TITLE_LENGTH:
+        values[ATTR_TITLE] = _shorten(title, MAX_TITLE_LENGTH)
+    values[CONF_DEVICES] = _known_devices(recipient, fields, devices)
+    values[CONF_SOUND] = _known_sound(entry, recipient, fields)
+    _apply_defaults(
+        values, recipient.defaults, entry.runtime_data.receipts.callback_url
+    )
+    template = replace(
+        BLANK, **{name: value for name, value in values.items() if value is not None}
+    )
     outgoing = Outgoing(
-        parts=parts,
-        title=title,
-        devices=chosen,
-        priority=priority,
-        retry=retry,
-        expire=expire,
-        callback=_text(fields, ATTR_CALLBACK)
-        or (runtime.receipts.callback_url if emergency else None),
-        tags=_names(fields, ATTR_TAGS),
-        sound=sound or None,
-        timestamp=_timestamp(fields),
-        ttl=ttl,
-        url=_text(fields, ATTR_URL),
-        url_title=_text(fields, ATTR_URL_TITLE),
-        html=html,
-        monospace=monospace,
-        attachment=_attachment_source(fields),
+        _parts(entry, message), template, coerce(fields, ATTR_ATTACHMENT)
     )
     for part in outgoing.parts:
         try:
@@ -363,10 +236,6 @@ def prepare(
         except MessageValidationError as err:
             raise invalid_request(err) from None
     return outgoing
-
-
-#: Told about every message Pushover accepted: what it was, to whom, the reply.
-type SentListener = Callable[[Outgoing, Sequence[str], MessageResult], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,13 +269,6 @@ class Sender:
         self._hass = hass
         self._entry = entry
         self._pending: dict[tuple[object, Outgoing], _Batch] = {}
-        self._sent_listeners: list[SentListener] = []
-
-    @callback
-    def async_add_sent_listener(self, listener: SentListener) -> CALLBACK_TYPE:
-        """Call ``listener`` for every message Pushover accepts."""
-        self._sent_listeners.append(listener)
-        return lambda: self._sent_listeners.remove(listener)
 
     async def async_send(
         self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
@@ -416,7 +278,7 @@ class Sender:
         batch = self._pending.get(key)
         if (
             batch is None
-            or outgoing.devices
+            or outgoing.template.devices
             or len(batch.recipients) >= MAX_USERS
             or any(joined.user_key == recipient.user_key for joined in batch.recipients)
         ):
@@ -452,25 +314,6 @@ class Sender:
             else:
                 waiter.set_exception(error)
 
-    async def async_send_part(
-        self,
-        outgoing: Outgoing,
-        users: Sequence[str],
-        part: str,
-        attachment: Attachment | None,
-    ) -> MessageResult:
-        """Send one part to ``users``; tell the sent listeners once it is accepted.
-
-        Raises the client's :class:`PushoverError` as it is.
-        """
-        message = outgoing.message(users, part)
-        if attachment is not None:
-            message = replace(message, attachment=attachment)
-        result = await self._entry.runtime_data.client.send_message(message)
-        for listener in self._sent_listeners:
-            listener(outgoing, users, result)
-        return result
-
     async def _async_request(
         self, outgoing: Outgoing, recipients: Sequence[Recipient]
     ) -> SendOutcome:
@@ -489,21 +332,24 @@ class Sender:
                 [], await outbox.async_enqueue(outgoing, recipients, attachment, None)
             )
         users = [recipient.user_key for recipient in recipients]
-        results: list[MessageResult] = []
-        for index, part in enumerate(outgoing.parts):
-            image = attachment if index == 0 else None
-            try:
-                results.append(await self.async_send_part(outgoing, users, part, image))
-            except MessageValidationError as err:
-                # The attachment changed or vanished since it was checked.
-                raise invalid_request(err) from err
-            except PushoverError as err:
-                rest = replace(outgoing, parts=outgoing.parts[index:])
-                queued = await outbox.async_enqueue(rest, recipients, image, err)
-                if queued is None:
-                    raise api_error(self._hass, self._entry, err) from err
-                return SendOutcome(results, queued)
-        return SendOutcome(results)
+        delivery = await async_deliver(
+            self._hass, self._entry, outgoing, users, attachment
+        )
+        if (err := delivery.error) is None:
+            return SendOutcome(delivery.results)
+        if isinstance(err, MessageValidationError):
+            # The attachment changed or vanished since it was checked.
+            raise invalid_request(err) from err
+        sent = len(delivery.results)
+        queued = await outbox.async_enqueue(
+            replace(outgoing, parts=outgoing.parts[sent:]),
+            recipients,
+            attachment if sent == 0 else None,
+            err,
+        )
+        if queued is None:
+            raise api_error(self._hass, self._entry, err) from err
+        return SendOutcome(delivery.results, queued)
 
 
 async def async_send(

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -20,6 +21,7 @@ from .api import Quota
 from .coordinator import QuotaCoordinator
 from .data import PushoverPlusConfigEntry
 from .entity import application_device_info
+from .outbox import signal_outbox_changed
 
 PARALLEL_UPDATES = 0
 
@@ -90,12 +92,19 @@ class OutboxSensor(SensorEntity):
     def __init__(self, entry: PushoverPlusConfigEntry) -> None:
         """Count the outbox of ``entry``."""
         self._outbox = entry.runtime_data.outbox
+        self._entry_id = entry.entry_id
         self._attr_unique_id = f"{entry.entry_id}_outbox"
         self._attr_device_info = application_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Follow the outbox's size."""
-        self.async_on_remove(self._outbox.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_outbox_changed(self._entry_id),
+                self.async_write_ha_state,
+            )
+        )
 
     @property
     def suggested_object_id(self) -> str:

@@ -20,26 +20,12 @@ import voluptuous as vol
 
 from .api import Glance
 from .const import (
-    ATTR_ATTACHMENT,
-    ATTR_CALLBACK,
-    ATTR_MESSAGE,
-    ATTR_MONOSPACE,
-    ATTR_TAGS,
-    ATTR_TIMESTAMP,
     ATTR_TITLE,
-    ATTR_URL,
-    ATTR_URL_TITLE,
-    CONF_DEVICES,
-    CONF_EXPIRE,
-    CONF_HTML,
-    CONF_PRIORITY,
-    CONF_RETRY,
-    CONF_SOUND,
-    CONF_TTL,
     DOMAIN,
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .errors import invalid, invalid_field, translated_errors
+from .fields import action_schema
 from .notify import legacy_recipient
 from .receipts import iso_or_none
 
@@ -60,29 +46,7 @@ ATTR_PERCENT = "percent"
 
 # Types only: the ranges and the rules between fields are checked when the
 # message is prepared, with a translated error naming the field.
-SEND_MESSAGE_SCHEMA: VolDictType = {
-    vol.Required(ATTR_MESSAGE): cv.string,
-    vol.Optional(ATTR_TITLE): cv.string,
-    vol.Optional(CONF_DEVICES): vol.All(cv.ensure_list, [cv.string]),
-    vol.Optional(CONF_SOUND): cv.string,
-    vol.Optional(CONF_PRIORITY): vol.Coerce(int),
-    vol.Optional(CONF_RETRY): vol.Coerce(int),
-    vol.Optional(CONF_EXPIRE): vol.Coerce(int),
-    vol.Optional(CONF_TTL): vol.Coerce(int),
-    vol.Optional(ATTR_TIMESTAMP): vol.Any(vol.Coerce(int), cv.datetime),
-    vol.Optional(ATTR_CALLBACK): cv.string,
-    vol.Optional(ATTR_TAGS): vol.All(cv.ensure_list, [cv.string]),
-    vol.Optional(ATTR_URL): cv.string,
-    vol.Optional(ATTR_URL_TITLE): cv.string,
-    vol.Optional(CONF_HTML): cv.boolean,
-    vol.Optional(ATTR_MONOSPACE): cv.boolean,
-    vol.Optional(ATTR_ATTACHMENT): vol.Any(
-        cv.string,
-        vol.Schema(
-            {vol.Required("media_content_id"): cv.string}, extra=vol.ALLOW_EXTRA
-        ),
-    ),
-}
+SEND_MESSAGE_SCHEMA: VolDictType = action_schema()
 
 
 CANCEL_SCHEMA = vol.Schema(

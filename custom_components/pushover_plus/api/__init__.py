@@ -64,6 +64,7 @@ from .validation import (
     validate_device_name,
     validate_glance,
     validate_message,
+    validate_repeats,
     validate_token,
     validate_user_key,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "validate_encryption_key",
     "validate_glance",
     "validate_message",
+    "validate_repeats",
     "validate_token",
     "validate_user_key",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+import dataclasses
 from datetime import UTC, datetime
 import json
 import logging
@@ -42,6 +43,7 @@ from .errors import (
     scrub_secrets,
 )
 from .models import (
+    FORM_PARAMETER,
     Attachment,
     Glance,
     Message,
@@ -49,6 +51,7 @@ from .models import (
     Quota,
     ReceiptStatus,
     UserValidation,
+    form_value,
 )
 from .validation import (
     check_attachment_size,
@@ -58,7 +61,6 @@ from .validation import (
     validate_message,
     validate_receipt,
     validate_tag,
-    validate_timestamp,
     validate_token,
     validate_user_key,
 )
@@ -76,6 +78,13 @@ _NO_ACTIVE_DEVICES: Final = "active devices"
 _REPLY_META_KEYS: Final = frozenset({"status", "request", "errors"})
 
 type _Json = dict[str, Any]
+
+#: (attribute, form parameter) of every optional field of a :class:`Message`.
+_MESSAGE_FORM: Final = tuple(
+    (field.name, field.metadata[FORM_PARAMETER])
+    for field in dataclasses.fields(Message)
+    if FORM_PARAMETER in field.metadata
+)
 
 
 # --------------------------------------------------------------------------
@@ -414,25 +423,11 @@ class PushoverClient:
             "user": ",".join(users),
             "message": message.message,
         }
-        optional: dict[str, str | None] = {
-            "title": message.title or None,
-            "device": _joined(message.devices),
-            "priority": _str_or_none(message.priority),
-            "retry": _str_or_none(message.retry),
-            "expire": _str_or_none(message.expire),
-            "callback": message.callback or None,
-            "tags": _joined(message.tags),
-            "sound": message.sound or None,
-            "timestamp": None
-            if message.timestamp is None
-            else str(validate_timestamp(message.timestamp)),
-            "ttl": _str_or_none(message.ttl),
-            "url": message.url or None,
-            "url_title": message.url_title or None,
-            "html": "1" if message.html else None,
-            "monospace": "1" if message.monospace else None,
+        given = {
+            parameter: value
+            for attribute, parameter in _MESSAGE_FORM
+            if (value := form_value(getattr(message, attribute))) is not None
         }
-        given = {key: value for key, value in optional.items() if value}
         if ignored := [key for key in ignored_fields(message.priority) if key in given]:
             _LOGGER.debug(
                 "Leaving out %s: Pushover ignores them at priority %s",
@@ -692,10 +687,6 @@ def _reply_data(
 
 def _str_or_none(value: int | None) -> str | None:
     return None if value is None else str(value)
-
-
-def _joined(value: str | Sequence[str]) -> str:
-    return value if isinstance(value, str) else ",".join(value)
 
 
 def _decode_json(raw: bytes) -> _Json | None:

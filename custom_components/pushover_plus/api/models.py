@@ -92,6 +92,33 @@ class Attachment:
         )
 
 
+#: Metadata key of a :class:`Message` field: the form parameter it is sent as.
+FORM_PARAMETER: Final = "form_parameter"
+
+
+def _sent_as(parameter: str) -> dict[str, str]:
+    return {FORM_PARAMETER: parameter}
+
+
+def form_value(value: int | datetime | str | Sequence[str] | None) -> str | None:
+    """Return a message field as its form parameter carries it; None leaves it out.
+
+    Empty text and lists, ``False`` and ``None`` are not sent; ``True`` is
+    ``1``, numbers are decimal, lists are comma-joined, a time is Unix seconds.
+    """
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "1"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return str(int(value.timestamp()))
+    if isinstance(value, str):
+        return value or None
+    return ",".join(value) or None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
     """A message for ``messages.json``.
@@ -109,21 +136,27 @@ class Message:
 
     user: str | Sequence[str] = field(repr=False)
     message: str
-    title: str | None = None
-    devices: Sequence[str] = ()
-    priority: int | None = None
-    retry: int | None = None
-    expire: int | None = None
+    # The optional fields of messages.json: each one's metadata names the form
+    # parameter it is sent as (see :func:`form_value` for how).
+    title: str | None = field(default=None, metadata=_sent_as("title"))
+    devices: Sequence[str] = field(default=(), metadata=_sent_as("device"))
+    priority: int | None = field(default=None, metadata=_sent_as("priority"))
+    retry: int | None = field(default=None, metadata=_sent_as("retry"))
+    expire: int | None = field(default=None, metadata=_sent_as("expire"))
     #: The URL Pushover calls on acknowledgement; often holds a webhook secret.
-    callback: str | None = field(default=None, repr=False)
-    tags: Sequence[str] = ()
-    sound: str | None = None
-    timestamp: int | datetime | None = None
-    ttl: int | None = None
-    url: str | None = None
-    url_title: str | None = None
-    html: bool = False
-    monospace: bool = False
+    callback: str | None = field(
+        default=None, repr=False, metadata=_sent_as("callback")
+    )
+    tags: Sequence[str] = field(default=(), metadata=_sent_as("tags"))
+    sound: str | None = field(default=None, metadata=_sent_as("sound"))
+    timestamp: int | datetime | None = field(
+        default=None, metadata=_sent_as("timestamp")
+    )
+    ttl: int | None = field(default=None, metadata=_sent_as("ttl"))
+    url: str | None = field(default=None, metadata=_sent_as("url"))
+    url_title: str | None = field(default=None, metadata=_sent_as("url_title"))
+    html: bool = field(default=False, metadata=_sent_as("html"))
+    monospace: bool = field(default=False, metadata=_sent_as("monospace"))
     attachment: Attachment | None = None
     encryption_key: bytes | None = field(default=None, repr=False)
 

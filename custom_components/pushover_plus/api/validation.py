@@ -201,7 +201,8 @@ def validate_timestamp(value: int | datetime) -> int:
     return seconds
 
 
-def _validate_repeats(retry: int | None, expire: int | None) -> None:
+def validate_repeats(retry: int | None, expire: int | None) -> None:
+    """Check the repeats of an emergency-priority message: both given, in bounds."""
     if retry is None:
         raise _fail(
             "retry",
@@ -245,7 +246,7 @@ def _validate_emergency(message: Message) -> None:
     """
     retry = None if message.retry is None else _integer(message.retry, "retry")
     expire = None if message.expire is None else _integer(message.expire, "expire")
-    _validate_repeats(retry, expire)
+    validate_repeats(retry, expire)
     if message.callback:
         _max_length(
             message.callback, "callback", MAX_URL_LENGTH, ValidationCode.URL_TOO_LONG

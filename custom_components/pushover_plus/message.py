@@ -1,0 +1,68 @@
+"""The message model that waits in the outbox and goes out part by part."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import storage
+from .api import Attachment, Message
+from .fields import TEMPLATE_FIELDS
+
+#: The message every part starts from, before it has recipients or text.
+BLANK: Message = Message(user=(), message="")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message ready to go to one or more recipients, minus their keys.
+
+    Frozen and hashable, so that identical messages from one action call can
+    share one API request.
+    """
+
+    #: The texts still to send, one request each.
+    parts: tuple[str, ...]
+    #: What every part carries (the fields of :data:`.fields.TEMPLATE_FIELDS`).
+    template: Message = field(default=BLANK)
+    #: Where the image comes from: a path, URL, media id, or camera/image entity.
+    attachment: str | None = None
+
+    def message(
+        self, users: Sequence[str], part: str, attachment: Attachment | None = None
+    ) -> Message:
+        """Return the API message for one part, for the given recipients."""
+        return replace(
+            self.template, user=tuple(users), message=part, attachment=attachment
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Describe the message as the outbox keeps it (without the image)."""
+        return {
+            "parts": list(self.parts),
+            **{
+                field.name: field.kind.dump(getattr(self.template, field.name))
+                for field in TEMPLATE_FIELDS
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Outgoing:
+        """Read a message the outbox kept; raise TypeError if it is not one.
+
+        A field missing from the file (written before the field existed) keeps
+        its default.
+        """
+        if not (parts := storage.texts(data.get("parts"))):
+            raise TypeError("no part left to send")
+        template = Message(
+            user=(),
+            message="",
+            **{
+                field.name: field.kind.load(data[field.name])
+                for field in TEMPLATE_FIELDS
+                if field.name in data
+            },
+        )
+        return cls(parts, template)

@@ -1,0 +1,119 @@
+"""Reading what the integration stored, forgivingly: one place for every file.
+
+The readers below check the type of one stored value and raise ``TypeError``
+when it is not what was written; callers count such entries as unreadable and
+keep the rest. :func:`salvage` recovers the whole entries of a file cut short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+import json
+from pathlib import Path
+import re
+from typing import Any, Final
+
+from homeassistant.util import dt as dt_util
+
+_SEPARATORS: Final = frozenset(" \t\r\n,")
+_DECODER: Final = json.JSONDecoder()
+
+
+def texts(value: object) -> tuple[str, ...]:
+    """Read a list of text."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError("not a list of text")
+    return tuple(value)
+
+
+def text_or_none(value: object) -> str | None:
+    """Read text, or null."""
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError("not text")
+
+
+def whole_number_or_none(value: object) -> int | None:
+    """Read a whole number, or null."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError("not a whole number")
+
+
+def flag(value: object) -> bool:
+    """Read true or false."""
+    if isinstance(value, bool):
+        return value
+    raise TypeError("not true or false")
+
+
+def aware_time(value: object) -> datetime:
+    """Read an ISO 8601 time with its time zone."""
+    parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or parsed.tzinfo is None:
+        raise TypeError("not a time")
+    return parsed
+
+
+def parse[T](
+    data: object, key: str, parse_one: Callable[[object], T]
+) -> tuple[list[T], int]:
+    """Return the readable entries of the list under ``key``, and how many were not.
+
+    Data not shaped the way it was written counts as one unreadable entry.
+    """
+    entries = data.get(key, []) if isinstance(data, Mapping) else None
+    if not isinstance(entries, list):
+        return [], 1
+    parsed: list[T] = []
+    for entry in entries:
+        try:
+            parsed.append(parse_one(entry))
+        except TypeError:
+            continue
+    return parsed, len(entries) - len(parsed)
+
+
+def _whole_objects(text: str, key: str) -> list[Any]:
+    """Return the complete values at the start of the list under ``key``.
+
+    For a damaged file: reading stops at the first value that is cut off.
+    """
+    match = re.search(rf'"{key}"\s*:\s*\[', text)
+    if match is None:
+        return []
+    values: list[Any] = []
+    position = match.end()
+    while True:
+        while position < len(text) and text[position] in _SEPARATORS:
+            position += 1
+        try:
+            value, position = _DECODER.raw_decode(text, position)
+        except ValueError:
+            return values
+        values.append(value)
+
+
+def salvage(
+    path: Path, keys: Iterable[str]
+) -> tuple[dict[str, list[Any]], Path] | None:
+    """Read the lists under ``keys`` of a damaged file and move it aside (blocking).
+
+    Returns what was read and where the file went, or None when there is no
+    file or it is whole JSON.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    try:
+        json.loads(text)
+    except ValueError:
+        pass
+    else:
+        return None
+    found = {key: _whole_objects(text, key) for key in keys}
+    aside = path.with_name(f"{path.name}.corrupt.{dt_util.utcnow():%Y%m%dT%H%M%S}")
+    path.rename(aside)
+    return found, aside
