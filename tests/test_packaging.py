@@ -205,3 +205,35 @@ def test_every_action_has_a_target_or_fields() -> None:
     for action, spec in SERVICES.items():
         assert isinstance(spec, dict), action
         assert "target" in spec or spec.get("fields"), action
+
+
+# Home Assistant's quality scale rules (developers.home-assistant.io), by tier.
+QUALITY_RULES = {
+    "bronze": "action-setup appropriate-polling brands common-modules "
+    "config-flow-test-coverage config-flow dependency-transparency docs-actions "
+    "docs-high-level-description docs-installation-instructions "
+    "docs-removal-instructions entity-event-setup entity-unique-id has-entity-name "
+    "runtime-data test-before-configure test-before-setup unique-config-entry",
+    "silver": "action-exceptions config-entry-unloading docs-configuration-parameters "
+    "docs-installation-parameters entity-unavailable integration-owner "
+    "log-when-unavailable parallel-updates reauthentication-flow test-coverage",
+    "gold": "devices diagnostics discovery-update-info discovery docs-data-update "
+    "docs-examples docs-known-limitations docs-supported-devices "
+    "docs-supported-functions docs-troubleshooting docs-use-cases dynamic-devices "
+    "entity-category entity-device-class entity-disabled-by-default "
+    "entity-translations exception-translations icon-translations "
+    "reconfiguration-flow repair-issues stale-devices",
+    "platinum": "async-dependency inject-websession strict-typing",
+}
+
+
+def test_quality_scale_names_every_rule_with_a_status() -> None:
+    rules = load_yaml_dict(str(INTEGRATION / "quality_scale.yaml"))["rules"]
+    assert set(rules) == {
+        rule for names in QUALITY_RULES.values() for rule in names.split()
+    }
+    for rule, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in ("done", "exempt", "todo"), rule
+        if status == "exempt":
+            assert value["comment"], f"{rule}: an exemption needs its reason"

@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -45,6 +46,7 @@ QUOTA_SENSORS = (
         key="monthly_limit",
         translation_key="monthly_limit",
         object_id="Monthly message limit",
+        entity_category=EntityCategory.DIAGNOSTIC,
         native_unit_of_measurement="messages",
         value=lambda quota: quota.limit,
     ),
@@ -60,6 +62,7 @@ QUOTA_SENSORS = (
         key="quota_reset",
         translation_key="quota_reset",
         object_id="Quota reset",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
         value=lambda quota: quota.reset,
     ),
@@ -71,7 +74,7 @@ async def async_setup_entry(
     entry: PushoverPlusConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the quota sensors and the outbox length to the entry's own device."""
+    """Add the quota sensors and the outbox length to the application's device."""
     async_add_entities(
         [
             *(QuotaSensor(entry, description) for description in QUOTA_SENSORS),
