@@ -8,6 +8,7 @@ artifacts/e2e/<test name>/.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Page
@@ -81,7 +82,11 @@ def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
     flow.get_by_role("button", name="Submit").click()
     steps.see("created", flow.get_by_role("button", name="Skip and finish"))
     flow.get_by_role("button", name="Skip and finish").click()
-    # Home Assistant opens the new device: its notify entities, one per device.
+    # The entry shows the application's device and the recipient's; the
+    # recipient's holds its notify entities, one per device at Pushover.
+    recipient = page.get_by_role("button", name=re.compile(r"^Pushover .*user", re.I))
+    steps.see("entry-page", recipient.first)
+    recipient.first.click()
     steps.see("device-page", page.get_by_text("tablet", exact=True))
 
 
