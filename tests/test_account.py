@@ -154,9 +154,17 @@ async def test_hourly_refresh_adds_and_retires_device_entities(
     watch = hass.states.get("notify.pushover_watch")
     assert watch is not None
     assert watch.state != STATE_UNAVAILABLE
-    tablet = hass.states.get("notify.pushover_tablet")
-    assert tablet is not None
-    assert tablet.state == STATE_UNAVAILABLE
+    # A message to the removed device is refused, not skipped unseen (an
+    # unavailable entity would be), and never goes to every device.
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            "notify",
+            "send_message",
+            {"entity_id": "notify.pushover_tablet", "message": "Hi"},
+            blocking=True,
+        )
+    assert refused.value.translation_key == "unknown_device"
+    assert pushover_sandbox.state.messages == []
 
     # The next start cleans the removed device's entity up.
     await restart(hass, entry)

@@ -52,8 +52,10 @@ async def async_setup_entry(
 ) -> None:
     """Add one entity per recipient and one per device of each recipient.
 
-    A device Pushover reports later gets its entity then; one it stops
-    reporting keeps its entity, unavailable, until the next start.
+    A device Pushover reports later gets its entity then. One it stops
+    reporting keeps its entity until the next start, and available: Home
+    Assistant would skip an unavailable entity without telling the caller,
+    while a message to it now is refused with the reason.
     """
     added: set[str] = set()
 
@@ -119,24 +121,6 @@ class PushoverNotifyEntity(NotifyEntity):
     def _recipient(self) -> Recipient:
         """Return the recipient as last reported by Pushover."""
         return self._entry.runtime_data.recipients[self._recipient_id]
-
-    @property
-    @override
-    def available(self) -> bool:
-        """Return whether Pushover still reports the device stood for."""
-        return all(device in self._recipient.devices for device in self._devices)
-
-    @override
-    async def async_added_to_hass(self) -> None:
-        """Follow the recipient's devices."""
-        await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                signal_recipients_changed(self._entry.entry_id),
-                self.async_write_ha_state,
-            )
-        )
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
