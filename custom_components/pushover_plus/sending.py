@@ -278,7 +278,7 @@ def prepare(
     message: str = coerce(fields, ATTR_MESSAGE) or ""
     if not message.strip():
         raise invalid_field("message_empty", ATTR_MESSAGE)
-    encrypted = _encrypting(recipient, None)
+    encrypted = _encrypting(recipient, coerce(fields, ATTR_ENCRYPT))
     values = {field.name: coerce(fields, field.name) for field in TEMPLATE_FIELDS}
     _protect(entry, values, encrypted)
     values[CONF_DEVICES] = _known_devices(recipient, fields, devices)
