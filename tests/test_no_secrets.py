@@ -1,4 +1,4 @@
-"""The token and the user keys never show: logs, errors, diagnostics, repairs, states.
+"""No secret shows: token, user and encryption keys stay out of logs, errors, states...
 
 Everything logs at DEBUG while the entry is set up, sends every way, fails in
 every way (queued, dropped, refused, quota, unreadable reply), asks for
@@ -23,11 +23,22 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 import custom_components.pushover_plus as integration
-from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
+from custom_components.pushover_plus.const import (
+    CONF_ENCRYPTION_KEY,
+    DOMAIN,
+    EVENT_DELIVERY_FAILED,
+)
 from custom_components.pushover_plus.diagnostics import (
     async_get_config_entry_diagnostics,
 )
-from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER, OTHER_USER
+from sandbox.seed import (
+    DEMO_GROUP,
+    DEMO_TOKEN,
+    DEMO_USER,
+    DEMO_USER_ENCRYPTION_KEY,
+    OTHER_USER,
+    OTHER_USER_ENCRYPTION_KEY,
+)
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, recipient
 from tests.fault_figures import FIGURES
@@ -35,7 +46,17 @@ from tests.outbox_helpers import TEST_TIMEOUT, advance, outbox_folder, store_key
 
 pytestmark = pytest.mark.freeze_time(tick=True)
 
-SECRETS = (DEMO_TOKEN, DEMO_USER, OTHER_USER, DEMO_GROUP)
+ENCRYPTION_KEYS = (DEMO_USER_ENCRYPTION_KEY, OTHER_USER_ENCRYPTION_KEY)
+#: The end-to-end keys count in every form: as typed, in upper case, as bytes.
+SECRETS = (
+    DEMO_TOKEN,
+    DEMO_USER,
+    OTHER_USER,
+    DEMO_GROUP,
+    *ENCRYPTION_KEYS,
+    *(key.upper() for key in ENCRYPTION_KEYS),
+    *(repr(bytes.fromhex(key))[2:-1] for key in ENCRYPTION_KEYS),
+)
 #: The sandbox stands for Pushover; the harness logs what it writes to "disk".
 FOREIGN_LOGGERS = (
     "sandbox",
@@ -115,7 +136,11 @@ async def test_no_secret_shows_anywhere(
     entry = demo_entry(
         pushover_sandbox,
         options={"outbox_max_age": 1},
-        subentries=[recipient("Alex", OTHER_USER), recipient("Family", DEMO_GROUP)],
+        defaults={CONF_ENCRYPTION_KEY: DEMO_USER_ENCRYPTION_KEY},
+        subentries=[
+            recipient("Alex", OTHER_USER, encryption_key=OTHER_USER_ENCRYPTION_KEY),
+            recipient("Family", DEMO_GROUP),
+        ],
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)

@@ -663,6 +663,7 @@ async def test_send_message_action_is_described(
     assert set(send_message["fields"]) == {
         "message",
         "title",
+        "encrypt",
         "delivery",
         "emergency",
         "link",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -21,12 +24,14 @@ from .api import (
     MessageValidationError,
     PushoverClient,
     PushoverError,
+    parse_encryption_key,
 )
 from .const import (
     BUILTIN_DOMAIN,
     BUILTIN_ISSUE_PREFIX,
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_ENCRYPTION_KEY,
     CONF_RECIPIENT_ID,
     CONF_USER_KEY,
     DEFAULT_API_URL,
@@ -131,10 +136,28 @@ def _configured(entry: PushoverPlusConfigEntry) -> list[RecipientConfig]:
             subentry.title,
             subentry.data[CONF_USER_KEY],
             subentry.data,
+            _stored_encryption_key(subentry.title, subentry.data),
         )
         for subentry_id, subentry in entry.subentries.items()
         if subentry.subentry_type == SUBENTRY_RECIPIENT
     ]
+
+
+def _stored_encryption_key(name: str, data: Mapping[str, Any]) -> bytes | None:
+    """Return a recipient's encryption key; a damaged one stops the setup.
+
+    Sending its messages in clear instead would not be what was asked for.
+    """
+    if (value := data.get(CONF_ENCRYPTION_KEY)) is None:
+        return None
+    try:
+        return parse_encryption_key(value)
+    except MessageValidationError:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="stored_encryption_key_invalid",
+            translation_placeholders={"recipient": name},
+        ) from None
 
 
 async def _async_ask_first(account: Account) -> Learnt:

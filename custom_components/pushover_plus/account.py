@@ -217,6 +217,7 @@ class Account:
             devices=facts.devices,
             is_group=facts.is_group,
             defaults=message_defaults(config.settings),
+            encryption_key=config.encryption_key,
         )
 
     async def _async_ask(self, config: RecipientConfig) -> Facts:

@@ -41,6 +41,7 @@ from .api import (
     MAX_PRIORITY,
     MIN_PRIORITY,
     MIN_RETRY,
+    EncryptionError,
     InvalidTokenError,
     InvalidUserError,
     MessageValidationError,
@@ -48,6 +49,7 @@ from .api import (
     PushoverClient,
     PushoverError,
     UserValidation,
+    check_encryption_key,
     is_valid_key,
     validate_repeats,
 )
@@ -61,6 +63,7 @@ from .const import (
     CONF_API_URL,
     CONF_ATTACHMENT_HOSTS,
     CONF_DEVICES,
+    CONF_ENCRYPTION_KEY,
     CONF_EXPIRE,
     CONF_HTML,
     CONF_LEGACY_NOTIFY,
@@ -636,6 +639,10 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             defaults, errors = defaults_from_input(user_input)
+            stored_key, key_errors = await self._async_encryption_key(
+                user_input.get(CONF_ENCRYPTION_KEY, "")
+            )
+            errors = {**key_errors, **errors}
             if not errors:
                 kept = {
                     key: subentry.data[key]
@@ -646,19 +653,26 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
                     entry,
                     subentry,
                     title=user_input[CONF_NAME].strip() or subentry.title,
-                    data={**kept, **defaults},
+                    data={**kept, **defaults, **stored_key},
                 )
         schema = vol.Schema({vol.Required(CONF_NAME): str}).extend(
             defaults_schema(
-                _known_devices(
-                    entry,
-                    subentry.data.get(CONF_RECIPIENT_ID, subentry.subentry_id),
-                    subentry.data,
-                ),
+                _known_devices(entry, self._recipient_id(), subentry.data),
                 _known_sounds(entry),
             ).schema
         )
-        suggested = {CONF_NAME: subentry.title, **_suggested_defaults(subentry.data)}
+        schema = schema.extend(
+            {
+                vol.Optional(CONF_ENCRYPTION_KEY): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                )
+            }
+        )
+        suggested = {
+            CONF_NAME: subentry.title,
+            **_suggested_defaults(subentry.data),
+            **_stored_encryption_key(subentry.data),
+        }
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
@@ -666,3 +680,50 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             ),
             errors=errors,
         )
+
+    def _recipient_id(self) -> str:
+        """Return the id the recipient being changed is known by at runtime."""
+        subentry = self._get_reconfigure_subentry()
+        return str(subentry.data.get(CONF_RECIPIENT_ID, subentry.subentry_id))
+
+    async def _async_encryption_key(
+        self, value: str
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Check an end-to-end encryption key typed in the form.
+
+        Returns what to store (nothing for a blank field: no key) or the form's
+        errors. A group cannot have one: its members have keys of their own.
+        """
+        if not value.strip():
+            return {}, {}
+        try:
+            key = check_encryption_key(value)
+        except MessageValidationError:
+            return {}, {CONF_ENCRYPTION_KEY: "encryption_key_invalid"}
+        except EncryptionError:
+            return {}, {CONF_ENCRYPTION_KEY: "encryption_self_test_failed"}
+        entry: PushoverPlusConfigEntry = self._get_entry()
+        if _loaded(entry) and (
+            known := entry.runtime_data.recipients.get(self._recipient_id())
+        ):
+            is_group = known.is_group
+        else:
+            errors, validation = await async_validate_keys(
+                self.hass,
+                api_url_of(entry),
+                entry.data[CONF_API_KEY],
+                self._get_reconfigure_subentry().data[CONF_USER_KEY],
+            )
+            if errors:
+                return {}, {"base": next(iter(errors.values()))}
+            is_group = validation is not None and validation.is_group
+        if is_group:
+            return {}, {CONF_ENCRYPTION_KEY: "encryption_key_for_group"}
+        return {CONF_ENCRYPTION_KEY: key}, {}
+
+
+def _stored_encryption_key(data: Mapping[str, Any]) -> dict[str, str]:
+    """Show a recipient's stored key in the form (a password field)."""
+    if (key := data.get(CONF_ENCRYPTION_KEY)) is None:
+        return {}
+    return {CONF_ENCRYPTION_KEY: str(key)}

@@ -36,6 +36,8 @@ ATTR_CALLBACK: Final = "callback"
 ATTR_TAGS: Final = "tags"
 ATTR_MONOSPACE: Final = "monospace"
 ATTR_ATTACHMENT: Final = "attachment"
+#: Whether a message goes end-to-end encrypted (by default when there is a key).
+ATTR_ENCRYPT: Final = "encrypt"
 
 # Entry options.
 CONF_LONG_MESSAGE: Final = "long_message"
@@ -96,6 +98,8 @@ SUBENTRY_RECIPIENT: Final = "recipient"
 CONF_RECIPIENT_ID: Final = "recipient_id"
 #: In a recipient's data: it receives the entry's legacy notify.<name> action.
 CONF_LEGACY_NOTIFY: Final = "legacy_notify"
+#: A recipient's end-to-end encryption key (64 hex characters), in its data.
+CONF_ENCRYPTION_KEY: Final = "encryption_key"
 
 
 class LongMessage(StrEnum):

@@ -54,6 +54,8 @@ class RecipientConfig:
     name: str
     user_key: str = field(repr=False)
     settings: Mapping[str, Any] = field(repr=False)
+    #: The end-to-end encryption key (32 bytes), None when it has none.
+    encryption_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,9 @@ class Recipient:
     is_group: bool
     #: Message defaults: devices, sound, priority, retry, expire, ttl, html.
     defaults: Mapping[str, Any]
+    #: The end-to-end encryption key (32 bytes): its messages are encrypted
+    #: unless a message says otherwise. None when it has none.
+    encryption_key: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .api import Attachment, MessageResult, PushoverError
 from .const import DOMAIN
-from .data import PushoverPlusConfigEntry
+from .data import PushoverPlusConfigEntry, Recipient
 from .message import Outgoing
 
 
@@ -33,7 +33,7 @@ async def async_deliver(
     hass: HomeAssistant,
     entry: PushoverPlusConfigEntry,
     outgoing: Outgoing,
-    users: Sequence[str],
+    recipients: Sequence[Recipient],
     attachment: Attachment | None,
     *,
     part_sent: Callable[[], Awaitable[None]] | None = None,
@@ -44,13 +44,18 @@ async def async_deliver(
     awaited after each accepted part that has another after it. The failure
     is returned for the caller to judge: a direct send queues the rest, the
     outbox tries again later or gives up.
+
+    An encrypted message is never batched (see :class:`.sending.Sender`): it
+    has one recipient, whose key encrypts it now.
     """
     client = entry.runtime_data.client
+    users = [recipient.user_key for recipient in recipients]
+    key = recipients[0].encryption_key
     signal = signal_sent(entry.entry_id)
     results: list[MessageResult] = []
     last = len(outgoing.parts) - 1
     for index, part in enumerate(outgoing.parts):
-        message = outgoing.message(users, part, attachment if index == 0 else None)
+        message = outgoing.message(users, part, attachment if index == 0 else None, key)
         try:
             result = await client.send_message(message)
         except PushoverError as err:

@@ -8,10 +8,17 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_KEY, CONF_USER_KEY
+from .const import CONF_API_KEY, CONF_ENCRYPTION_KEY, CONF_USER_KEY
 from .data import PushoverPlusConfigEntry
 
-TO_REDACT = {CONF_API_KEY, CONF_USER_KEY, "token", "user", "unique_id"}
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_USER_KEY,
+    CONF_ENCRYPTION_KEY,
+    "token",
+    "user",
+    "unique_id",
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -29,6 +36,7 @@ async def async_get_config_entry_diagnostics(
                 "subentry_id": recipient.subentry_id,
                 "name": recipient.name,
                 "is_group": recipient.is_group,
+                "encrypted": recipient.encryption_key is not None,
                 "devices": list(recipient.devices),
                 "defaults": dict(recipient.defaults),
             }

@@ -28,6 +28,7 @@ from . import storage
 from .const import (
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
+    ATTR_ENCRYPT,
     ATTR_MESSAGE,
     ATTR_MONOSPACE,
     ATTR_TAGS,
@@ -174,8 +175,9 @@ class MessageField:
     #: The keys of the legacy action's ``data`` that fill it.
     legacy: tuple[str, ...] = ()
     #: Whether every part of the message carries it as it is, so that the outbox
-    #: keeps it with the message; the text (cut into parts) and the image
-    #: (kept as a file) have ways of their own.
+    #: keeps it with the message; the text (cut into parts), the image (kept
+    #: as a file) and the choice to encrypt (decided per recipient) have ways
+    #: of their own.
     template: bool = True
     required: bool = False
 
@@ -198,6 +200,7 @@ FIELDS: Final = (
     MessageField(CONF_HTML, FLAG, legacy=(CONF_HTML,)),
     MessageField(ATTR_MONOSPACE, FLAG, legacy=(ATTR_MONOSPACE,)),
     MessageField(ATTR_ATTACHMENT, MEDIA, legacy=(ATTR_ATTACHMENT,), template=False),
+    MessageField(ATTR_ENCRYPT, FLAG, legacy=(ATTR_ENCRYPT,), template=False),
 )
 
 #: Each field's kind, by name.

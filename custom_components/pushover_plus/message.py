@@ -28,19 +28,35 @@ class Outgoing:
     template: Message = field(default=BLANK)
     #: Where the image comes from: a path, URL, media id, or camera/image entity.
     attachment: str | None = None
+    #: Sent end-to-end encrypted, with the recipient's key as it is when sent.
+    encrypted: bool = False
 
     def message(
-        self, users: Sequence[str], part: str, attachment: Attachment | None = None
+        self,
+        users: Sequence[str],
+        part: str,
+        attachment: Attachment | None = None,
+        key: bytes | None = None,
     ) -> Message:
-        """Return the API message for one part, for the given recipients."""
+        """Return the API message for one part, for the given recipients.
+
+        ``key`` is the recipients' encryption key, used when the message is
+        to be encrypted; without one it goes in clear (the key was removed
+        while the message waited).
+        """
         return replace(
-            self.template, user=tuple(users), message=part, attachment=attachment
+            self.template,
+            user=tuple(users),
+            message=part,
+            attachment=attachment,
+            encryption_key=key if self.encrypted else None,
         )
 
     def to_json(self) -> dict[str, Any]:
         """Describe the message as the outbox keeps it (without the image)."""
         return {
             "parts": list(self.parts),
+            "encrypted": self.encrypted,
             **{
                 field.name: field.kind.dump(getattr(self.template, field.name))
                 for field in TEMPLATE_FIELDS
@@ -52,10 +68,12 @@ class Outgoing:
         """Read a message the outbox kept; raise TypeError if it is not one.
 
         A field missing from the file (written before the field existed) keeps
-        its default.
+        its default. The file holds the texts in clear: they are encrypted
+        when sent.
         """
         if not (parts := storage.texts(data.get("parts"))):
             raise TypeError("no part left to send")
+        encrypted = storage.flag(data.get("encrypted", False))
         template = Message(
             user=(),
             message="",
@@ -65,4 +83,4 @@ class Outgoing:
                 if field.name in data
             },
         )
-        return cls(parts, template)
+        return cls(parts, template, encrypted=encrypted)

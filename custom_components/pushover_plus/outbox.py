@@ -554,7 +554,7 @@ class Outbox:
                 self._hass,
                 self._entry,
                 item.outgoing,
-                [recipient.user_key for recipient in recipients],
+                recipients,
                 attachment,
                 part_sent=partial(self._async_part_sent, item),
             )

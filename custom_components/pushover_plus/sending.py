@@ -21,15 +21,19 @@ from .api import (
     MAX_USERS,
     MessageResult,
     MessageValidationError,
+    encrypted_length,
+    longest_encrypted_prefix,
     validate_message,
 )
 from .attachments import async_resolve_attachment
 from .const import (
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
+    ATTR_ENCRYPT,
     ATTR_MESSAGE,
     ATTR_MONOSPACE,
     ATTR_TITLE,
+    ATTR_URL_TITLE,
     CONF_ATTACHMENT_HOSTS,
     CONF_DEVICES,
     CONF_EXPIRE,
@@ -54,15 +58,29 @@ ELLIPSIS = "…"
 WORD_SEARCH = 40
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> tuple[str, ...]:
+def _length(text: str, encrypted: bool) -> int:
+    """Return the length Pushover measures: of the text as sent."""
+    return encrypted_length(text) if encrypted else len(text)
+
+
+def _fitting(text: str, limit: int, encrypted: bool) -> int:
+    """Return how many leading characters of text fit limit as sent."""
+    if encrypted:
+        return longest_encrypted_prefix(text, limit)
+    return min(len(text), limit)
+
+
+def split_message(
+    text: str, limit: int = MAX_MESSAGE_LENGTH, *, encrypted: bool = False
+) -> tuple[str, ...]:
     """Split text into numbered parts that fit, at word boundaries where possible.
 
     A word longer than a part (a long URL, say) is the only thing ever cut.
+    Encrypted, each part fits once encrypted.
     """
     count = 1
     while True:
-        room = limit - len(f"({count}/{count}) ")
-        chunks = _chunks(text, room)
+        chunks = _chunks(text, limit, f"({count}/{count}) ", encrypted)
         if len(chunks) <= count:
             break
         count = len(chunks)
@@ -70,10 +88,11 @@ def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> tuple[str, ...]
     return tuple(f"({index}/{total}) {chunk}" for index, chunk in enumerate(chunks, 1))
 
 
-def _chunks(text: str, room: int) -> list[str]:
+def _chunks(text: str, limit: int, marker: str, encrypted: bool) -> list[str]:
+    """Cut text into chunks that fit limit after the (longest) part marker."""
     chunks: list[str] = []
     rest = text.strip()
-    while len(rest) > room:
+    while (room := _fitting(marker + rest, limit, encrypted) - len(marker)) < len(rest):
         cut = max(rest.rfind(" ", 0, room + 1), rest.rfind("\n", 0, room + 1))
         if cut <= 0:
             cut = room
@@ -88,6 +107,17 @@ def _shorten(text: str, limit: int) -> str:
     room = limit - len(ELLIPSIS)
     cut = text.rfind(" ", room - WORD_SEARCH, room + 1)
     return text[: cut if cut > 0 else room].rstrip() + ELLIPSIS
+
+
+def _cut(text: str, limit: int, encrypted: bool) -> str:
+    """Return text, or text cut with an ellipsis, that fits limit as sent."""
+    room = _fitting(text, limit, encrypted)
+    if room == len(text):
+        return text
+    # Encrypted, the ellipsis and the cut change how well the text compresses.
+    while _length(cut := _shorten(text, room), encrypted) > limit:
+        room -= 1
+    return cut
 
 
 def _chosen_devices(
@@ -178,26 +208,58 @@ def _apply_defaults(
         values[CONF_HTML] = bool(defaults.get(CONF_HTML)) and not values[ATTR_MONOSPACE]
 
 
-def _parts(entry: PushoverPlusConfigEntry, message: str) -> tuple[str, ...]:
-    """Return the texts a message goes as: itself, or as the entry says when long."""
-    if len(message) <= MAX_MESSAGE_LENGTH:
+def _parts(
+    entry: PushoverPlusConfigEntry, message: str, encrypted: bool
+) -> tuple[str, ...]:
+    """Return the texts a message goes as: itself, or as the entry says when long.
+
+    Encrypted, the limit applies to the encrypted text.
+    """
+    if (length := _length(message, encrypted)) <= MAX_MESSAGE_LENGTH:
         return (message,)
     policy = entry.options.get(CONF_LONG_MESSAGE, LongMessage.TRUNCATE)
     if policy == LongMessage.REJECT:
         raise invalid_field(
-            "message_too_long",
+            "encrypted_too_long" if encrypted else "message_too_long",
             ATTR_MESSAGE,
             max=str(MAX_MESSAGE_LENGTH),
-            length=str(len(message)),
+            length=str(length),
         )
     if policy == LongMessage.SPLIT:
-        return split_message(message)
+        return split_message(message, encrypted=encrypted)
     _LOGGER.warning(
-        "Message of %s characters cut to Pushover's %s",
-        len(message),
+        "Message of %s characters (as sent) cut to Pushover's %s",
+        length,
         MAX_MESSAGE_LENGTH,
     )
-    return (_shorten(message, MAX_MESSAGE_LENGTH),)
+    return (_cut(message, MAX_MESSAGE_LENGTH, encrypted),)
+
+
+def _encrypting(recipient: Recipient, wanted: bool | None) -> bool:
+    """Return whether a message is encrypted: as asked, else when there is a key."""
+    if wanted is None:
+        return recipient.encryption_key is not None
+    if wanted and recipient.encryption_key is None:
+        raise invalid_field(
+            "encrypt_without_key", ATTR_ENCRYPT, recipient=recipient.name
+        )
+    return wanted
+
+
+def _protect(
+    entry: PushoverPlusConfigEntry, values: dict[str, Any], encrypted: bool
+) -> None:
+    """Fit the title as sent; an encrypted message gets one and no URL title.
+
+    Pushover's own title would go in clear, which the phone cannot decrypt;
+    an encrypted URL title never fits Pushover's 100 characters.
+    """
+    if encrypted and values[ATTR_URL_TITLE]:
+        raise invalid_field("encrypted_url_title", ATTR_URL_TITLE)
+    if encrypted and not values[ATTR_TITLE]:
+        values[ATTR_TITLE] = entry.title
+    if (title := values[ATTR_TITLE]) is not None:
+        values[ATTR_TITLE] = _cut(title, MAX_TITLE_LENGTH, encrypted)
 
 
 def prepare(
@@ -216,9 +278,9 @@ def prepare(
     message: str = coerce(fields, ATTR_MESSAGE) or ""
     if not message.strip():
         raise invalid_field("message_empty", ATTR_MESSAGE)
+    encrypted = _encrypting(recipient, coerce(fields, ATTR_ENCRYPT))
     values = {field.name: coerce(fields, field.name) for field in TEMPLATE_FIELDS}
-    if (title := values[ATTR_TITLE]) is not None and len(title) > MAX_TITLE_LENGTH:
-        values[ATTR_TITLE] = _shorten(title, MAX_TITLE_LENGTH)
+    _protect(entry, values, encrypted)
     values[CONF_DEVICES] = _known_devices(recipient, fields, devices)
     values[CONF_SOUND] = _known_sound(entry, recipient, fields)
     _apply_defaults(
@@ -228,11 +290,18 @@ def prepare(
         BLANK, **{name: value for name, value in values.items() if value is not None}
     )
     outgoing = Outgoing(
-        _parts(entry, message), template, coerce(fields, ATTR_ATTACHMENT)
+        _parts(entry, message, encrypted),
+        template,
+        coerce(fields, ATTR_ATTACHMENT),
+        encrypted,
     )
     for part in outgoing.parts:
         try:
-            validate_message(outgoing.message((recipient.user_key,), part))
+            validate_message(
+                outgoing.message(
+                    (recipient.user_key,), part, key=recipient.encryption_key
+                )
+            )
         except MessageValidationError as err:
             raise invalid_request(err) from None
     return outgoing
@@ -260,6 +329,8 @@ class Sender:
     Identical messages for several recipients, made by one action call in the
     same turn of the event loop and naming no device, go out as one request
     with the keys comma-separated (as Pushover recommends), up to 50 a request.
+    An encrypted message goes to its one recipient only: it is encrypted for
+    that account's key.
     A message that fails for a passing reason, or that would overtake queued
     ones, goes to the entry's outbox.
     """
@@ -279,6 +350,7 @@ class Sender:
         if (
             batch is None
             or outgoing.template.devices
+            or outgoing.encrypted
             or len(batch.recipients) >= MAX_USERS
             or any(joined.user_key == recipient.user_key for joined in batch.recipients)
         ):
@@ -331,9 +403,8 @@ class Sender:
             return SendOutcome(
                 [], await outbox.async_enqueue(outgoing, recipients, attachment, None)
             )
-        users = [recipient.user_key for recipient in recipients]
         delivery = await async_deliver(
-            self._hass, self._entry, outgoing, users, attachment
+            self._hass, self._entry, outgoing, recipients, attachment
         )
         if (err := delivery.error) is None:
             return SendOutcome(delivery.results)
