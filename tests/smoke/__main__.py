@@ -8,7 +8,8 @@ it, and then does what a user does through the same APIs the frontend calls:
    ``notify.send_message``, ``notify.<name>`` and ``pushover_plus.send_message``
    (with its response);
 2. adds a second recipient through the subentry flow, changes an option,
-   reconfigures the entry (same token) and the recipient, reloads the entry;
+   reconfigures the entry (same token, then another token of the account) and
+   the recipient, reloads the entry;
 3. sends again, to both recipients.
 
 Each message must reach the sandbox. Then Home Assistant's log is read: any
@@ -34,7 +35,7 @@ import aiohttp
 from homeassistant.const import __version__ as ha_version
 
 from sandbox.demo import add_entry
-from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
+from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_TOKEN, OTHER_USER
 from tests.e2e.stack import (
     ROOT,
     HomeAssistant,
@@ -134,7 +135,8 @@ class Smoke:
     legacy_entity: str = ""
     second_entity: str = ""
     second_subentry: str = ""
-    expected: list[tuple[str, str]] = field(default_factory=list)
+    token: str = DEMO_TOKEN
+    expected: list[tuple[str, str, str]] = field(default_factory=list)
 
     def flow(
         self,
@@ -170,7 +172,7 @@ class Smoke:
 
     def send(self, how: str, path: str, body: dict[str, Any], user: str) -> Any:
         """Call an action; remember the message the sandbox must receive."""
-        self.expected.append((user, body["message"]))
+        self.expected.append((self.token, user, body["message"]))
         answer = self.hass.api("POST", path, body)
         self.check_arrived(how)
         return answer
@@ -178,7 +180,7 @@ class Smoke:
     def check_arrived(self, how: str) -> None:
         """Every message sent so far is at the sandbox, in order."""
         received = [
-            (message["user"], message["fields"]["message"])
+            (message["token"], message["user"], message["fields"]["message"])
             for message in self.sandbox.messages()
         ]
         check(
@@ -221,7 +223,7 @@ class Smoke:
         result = add_entry(
             self.hass.url,
             self.hass.token,
-            api_key=DEMO_TOKEN,
+            api_key=self.token,
             user_key=DEMO_USER,
             api_url=self.sandbox.api_url,
         )
@@ -259,15 +261,10 @@ class Smoke:
         )
         check(result["type"] == "create_entry", f"options flow: {result}")
         say("  options changed")
-        result = self.flow(
-            f"{ENTRIES}/flow",
-            {"handler": DOMAIN, "entry_id": self.entry_id},
-            {"reconfigure": lambda _: {"api_key": DEMO_TOKEN}},
-        )
-        check(
-            result.get("reason") == "reconfigure_successful", f"reconfigure: {result}"
-        )
+        self.reconfigure(DEMO_TOKEN)
         say("  entry reconfigured with the same token")
+        self.reconfigure(OTHER_TOKEN)
+        say("  entry reconfigured with another token of the account")
         result = self.flow(
             f"{ENTRIES}/subentries/flow",
             {
@@ -281,6 +278,18 @@ class Smoke:
             f"recipient reconfigure: {result}",
         )
         say("  recipient reconfigured")
+
+    def reconfigure(self, token: str) -> None:
+        """Reconfigure the entry with a token; later messages must carry it."""
+        result = self.flow(
+            f"{ENTRIES}/flow",
+            {"handler": DOMAIN, "entry_id": self.entry_id},
+            {"reconfigure": lambda _: {"api_key": token}},
+        )
+        check(
+            result.get("reason") == "reconfigure_successful", f"reconfigure: {result}"
+        )
+        self.token = token
 
     def reload(self) -> None:
         """Reload the entry the way the integrations page does."""
