@@ -146,6 +146,21 @@ def test_hacs_json() -> None:
         assert re.fullmatch(r"[A-Z]{2}", country), country
 
 
+def test_readme_names_the_tested_releases() -> None:
+    """README's installation part names the suite's release and the smoke's next one."""
+    pinned = re.search(
+        r"^homeassistant==(\S+)$",
+        (ROOT / "requirements_ha_next.txt").read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    assert pinned is not None
+    assert AwesomeVersion(pinned[1]) > AwesomeVersion(ha_version)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    installation = readme.split("\n## Installation\n")[1].split("\n## ")[0]
+    for release in (ha_version, pinned[1]):
+        assert release in installation, release
+
+
 def _leaves(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [leaf for item in value.values() for leaf in _leaves(item)]
