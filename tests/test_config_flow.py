@@ -632,6 +632,15 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     assert sounds[0] == "device_default"
     assert "doorbell" in sounds
     assert "pianobar" in sounds
+    # One "default" in the list: the device's own sound; Pushover's is "Pushover".
+    labels = {
+        option["value"]: option["label"]
+        for option in schema[CONF_SOUND].config["options"]
+    }
+    assert labels["pushover"] == "Pushover"
+    assert [value for value, label in labels.items() if "default" in label.lower()] == [
+        "device_default"
+    ]
 
     form = {
         CONF_NAME: "Pushover",

@@ -219,9 +219,14 @@ def _known_devices(
 
 def defaults_schema(devices: list[str], sounds: Mapping[str, str]) -> vol.Schema:
     """Build the form fields for a recipient's message defaults."""
+    # Pushover calls its own sound "Pushover (default)"; the one default
+    # offered is each device's own sound.
     sound_options = [
         SelectOptionDict(value=SOUND_DEVICE_DEFAULT, label="Device default")
-    ] + [SelectOptionDict(value=name, label=label) for name, label in sounds.items()]
+    ] + [
+        SelectOptionDict(value=name, label=label.removesuffix(" (default)"))
+        for name, label in sounds.items()
+    ]
     return vol.Schema(
         {
             vol.Optional(CONF_DEVICES): SelectSelector(
