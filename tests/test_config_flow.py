@@ -429,6 +429,8 @@ async def test_without_recipients_the_token_alone_is_checked(
     )
     assert result["reason"] == "reconfigure_successful"
     assert pushover_sandbox.state.requests[-1].path.endswith("sounds.json")
+    # The new token reloads the entry: let it finish before the test ends.
+    await hass.async_block_till_done()
 
 
 async def test_reconfigure_refuses_keys_of_another_entry(
@@ -514,16 +516,30 @@ async def test_options_hold_the_entry_wide_settings(
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
 
-    # Reopened, every section shows what is stored.
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+
+async def test_options_show_the_stored_options_by_section(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    stored = {
+        CONF_LONG_MESSAGE: "split",
+        CONF_OUTBOX: False,
+        CONF_OUTBOX_MAX_AGE: 12,
+        CONF_ACK_WEBHOOK: True,
+        CONF_ATTACHMENT_HOSTS: ["camera.local"],
+        CONF_QUOTA_WARNING: 100,
+    }
+    entry = demo_entry(pushover_sandbox, options=stored)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
     assert _suggested(result["data_schema"]) == {
         "long_messages": {CONF_LONG_MESSAGE: "split"},
         "delivery": {CONF_OUTBOX: False, CONF_OUTBOX_MAX_AGE: 12},
         "emergency": {CONF_ACK_WEBHOOK: True},
-        "attachments": {CONF_ATTACHMENT_HOSTS: ["camera.local", "cdn.example.com"]},
+        "attachments": {CONF_ATTACHMENT_HOSTS: ["camera.local"]},
         "quota": {CONF_QUOTA_WARNING: 100},
         "advanced": {CONF_API_URL: pushover_sandbox.api_url},
     }
+    # Left as the form offers them, the defaults are stored.
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_form(pushover_sandbox.api_url)
     )
@@ -536,8 +552,6 @@ async def test_options_hold_the_entry_wide_settings(
         CONF_ATTACHMENT_HOSTS: [],
         CONF_API_URL: pushover_sandbox.api_url,
     }
-    await hass.async_block_till_done()
-    assert loaded_entry.state is ConfigEntryState.LOADED
 
 
 async def test_options_of_an_entry_on_pushover_keep_advanced_closed(
@@ -632,15 +646,6 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     assert sounds[0] == "device_default"
     assert "doorbell" in sounds
     assert "pianobar" in sounds
-    # One "default" in the list: the device's own sound; Pushover's is "Pushover".
-    labels = {
-        option["value"]: option["label"]
-        for option in schema[CONF_SOUND].config["options"]
-    }
-    assert labels["pushover"] == "Pushover"
-    assert [value for value, label in labels.items() if "default" in label.lower()] == [
-        "device_default"
-    ]
 
     form = {
         CONF_NAME: "Pushover",
@@ -691,6 +696,21 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
         result["flow_id"], {CONF_NAME: "Pushover", CONF_SOUND: "device_default"}
     )
     assert CONF_SOUND not in loaded_entry.subentries[subentry_id].data
+
+
+async def test_sound_list_has_one_default(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await _reconfigure_recipient(
+        hass, loaded_entry, first_recipient_id(loaded_entry)
+    )
+    options = result["data_schema"].schema[CONF_SOUND].config["options"]
+    labels = {option["value"]: option["label"] for option in options}
+    # The device's own sound; Pushover labels its sound "Pushover (default)".
+    assert [value for value, label in labels.items() if "default" in label.lower()] == [
+        "device_default"
+    ]
+    assert labels["pushover"] == "Pushover"
 
 
 async def test_add_recipient_subentry(
