@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.logbook import acknowledgement_text
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
@@ -98,3 +99,8 @@ async def test_logbook_names_who_acknowledged(
     # Shown with the entry's event entity, and never with a key.
     assert {row["entity_id"] for row in ours} == {"event.pushover_emergency_alerts"}
     assert DEMO_USER not in str(answer["result"])
+
+
+def test_an_acknowledgement_without_a_device_names_only_who() -> None:
+    # A receipt may name no device (an empty acknowledged_by_device).
+    assert acknowledgement_text({"acknowledged_by": "Alex"}) == "acknowledged by Alex"
