@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -429,6 +429,8 @@ async def test_without_recipients_the_token_alone_is_checked(
     )
     assert result["reason"] == "reconfigure_successful"
     assert pushover_sandbox.state.requests[-1].path.endswith("sounds.json")
+    # The new token reloads the entry: let it finish before the test ends.
+    await hass.async_block_till_done()
 
 
 async def test_reconfigure_refuses_keys_of_another_entry(
@@ -444,11 +446,28 @@ async def test_reconfigure_refuses_keys_of_another_entry(
     assert result["reason"] == "already_configured"
 
 
-OPTIONS_FORM: dict[str, Any] = {
-    CONF_LONG_MESSAGE: "truncate",
-    CONF_OUTBOX_MAX_AGE: 24,
-    CONF_QUOTA_WARNING: 500,
-}
+def _options_form(api_url: str, **sections: dict[str, Any]) -> dict[str, Any]:
+    """The options form as the frontend posts it: one mapping per section."""
+    return {
+        "long_messages": {CONF_LONG_MESSAGE: "truncate"},
+        "delivery": {CONF_OUTBOX_MAX_AGE: 24},
+        "emergency": {},
+        "attachments": {},
+        "quota": {CONF_QUOTA_WARNING: 500},
+        "advanced": {CONF_API_URL: api_url},
+        **sections,
+    }
+
+
+def _suggested(schema: Any) -> dict[str, Any]:
+    """The values a form shows, by section."""
+    shown: dict[str, Any] = {}
+    for key, value in schema.schema.items():
+        if isinstance(value, section):
+            shown[str(key)] = _suggested(value.schema)
+        elif key.description and "suggested_value" in key.description:
+            shown[str(key)] = key.description["suggested_value"]
+    return shown
 
 
 async def test_options_hold_the_entry_wide_settings(
@@ -456,21 +475,35 @@ async def test_options_hold_the_entry_wide_settings(
 ) -> None:
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["step_id"] == "init"
-    # Each recipient's defaults are its own, not the entry's.
-    assert CONF_SOUND not in result["data_schema"].schema
+    # One section per subject; each recipient's defaults are its own.
+    schema = result["data_schema"].schema
+    assert list(schema) == [
+        "long_messages",
+        "delivery",
+        "emergency",
+        "attachments",
+        "quota",
+        "advanced",
+    ]
+    assert all(isinstance(value, section) for value in schema.values())
+    # A test server's URL keeps Advanced open, so that it is not forgotten.
+    assert schema["advanced"].options == {"collapsed": False}
+    assert not schema["delivery"].options["collapsed"]
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            CONF_LONG_MESSAGE: "split",
-            CONF_OUTBOX_MAX_AGE: 12,
-            CONF_QUOTA_WARNING: 100,
-            CONF_OUTBOX: False,
-            CONF_ACK_WEBHOOK: True,
-            CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"],
-            "advanced": {CONF_API_URL: pushover_sandbox.api_url},
-        },
+        _options_form(
+            pushover_sandbox.api_url,
+            long_messages={CONF_LONG_MESSAGE: "split"},
+            delivery={CONF_OUTBOX: False, CONF_OUTBOX_MAX_AGE: 12},
+            emergency={CONF_ACK_WEBHOOK: True},
+            attachments={
+                CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"]
+            },
+            quota={CONF_QUOTA_WARNING: 100},
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Stored flat, as before sections: older entries keep working.
     assert loaded_entry.options == {
         CONF_LONG_MESSAGE: "split",
         CONF_OUTBOX_MAX_AGE: 12,
@@ -483,18 +516,51 @@ async def test_options_hold_the_entry_wide_settings(
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
 
-    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+
+async def test_options_show_the_stored_options_by_section(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    stored = {
+        CONF_LONG_MESSAGE: "split",
+        CONF_OUTBOX: False,
+        CONF_OUTBOX_MAX_AGE: 12,
+        CONF_ACK_WEBHOOK: True,
+        CONF_ATTACHMENT_HOSTS: ["camera.local"],
+        CONF_QUOTA_WARNING: 100,
+    }
+    entry = demo_entry(pushover_sandbox, options=stored)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert _suggested(result["data_schema"]) == {
+        "long_messages": {CONF_LONG_MESSAGE: "split"},
+        "delivery": {CONF_OUTBOX: False, CONF_OUTBOX_MAX_AGE: 12},
+        "emergency": {CONF_ACK_WEBHOOK: True},
+        "attachments": {CONF_ATTACHMENT_HOSTS: ["camera.local"]},
+        "quota": {CONF_QUOTA_WARNING: 100},
+        "advanced": {CONF_API_URL: pushover_sandbox.api_url},
+    }
+    # Left as the form offers them, the defaults are stored.
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {**OPTIONS_FORM, "advanced": {CONF_API_URL: pushover_sandbox.api_url}},
+        result["flow_id"], _options_form(pushover_sandbox.api_url)
     )
     assert result["data"] == {
-        **OPTIONS_FORM,
+        CONF_LONG_MESSAGE: "truncate",
+        CONF_OUTBOX_MAX_AGE: 24,
+        CONF_QUOTA_WARNING: 500,
         CONF_OUTBOX: True,
         CONF_ACK_WEBHOOK: False,
         CONF_ATTACHMENT_HOSTS: [],
         CONF_API_URL: pushover_sandbox.api_url,
     }
+
+
+async def test_options_of_an_entry_on_pushover_keep_advanced_closed(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = demo_entry(pushover_sandbox, options={CONF_API_URL: DEFAULT_API_URL})
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
 
 
 async def test_options_check_a_new_api_url(
@@ -504,14 +570,31 @@ async def test_options_check_a_new_api_url(
     pushover_sandbox.controls.add_fault("500", count=1)
     url = pushover_sandbox.api_url.rstrip("/")
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**OPTIONS_FORM, "advanced": {CONF_API_URL: url}}
+        result["flow_id"], _options_form(url)
     )
-    assert result["errors"] == {"base": "cannot_connect"}
+    # Shown by the section the URL is in, which stays open with the URL typed.
+    assert result["errors"] == {"advanced": "cannot_connect"}
+    advanced = result["data_schema"].schema["advanced"]
+    assert advanced.options == {"collapsed": False}
+    assert _suggested(result["data_schema"])["advanced"] == {CONF_API_URL: url}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**OPTIONS_FORM, "advanced": {CONF_API_URL: url}}
+        result["flow_id"], _options_form(url)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_API_URL] == url
+
+
+async def test_options_say_when_a_new_api_url_refuses_the_token(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = demo_entry(pushover_sandbox, api_key=UNKNOWN_KEY)
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _options_form(pushover_sandbox.api_url.rstrip("/"))
+    )
+    # The token is not in this form: the error is shown by the URL's section.
+    assert result["errors"] == {"advanced": "invalid_api_key"}
 
 
 async def test_settings_work_while_the_entry_is_not_loaded(
@@ -536,8 +619,7 @@ async def test_settings_work_while_the_entry_is_not_loaded(
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {**OPTIONS_FORM, "advanced": {CONF_API_URL: pushover_sandbox.api_url}},
+        result["flow_id"], _options_form(pushover_sandbox.api_url)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -614,6 +696,21 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
         result["flow_id"], {CONF_NAME: "Pushover", CONF_SOUND: "device_default"}
     )
     assert CONF_SOUND not in loaded_entry.subentries[subentry_id].data
+
+
+async def test_sound_list_has_one_default(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    result = await _reconfigure_recipient(
+        hass, loaded_entry, first_recipient_id(loaded_entry)
+    )
+    options = result["data_schema"].schema[CONF_SOUND].config["options"]
+    labels = {option["value"]: option["label"] for option in options}
+    # The device's own sound; Pushover labels its sound "Pushover (default)".
+    assert [value for value, label in labels.items() if "default" in label.lower()] == [
+        "device_default"
+    ]
+    assert labels["pushover"] == "Pushover"
 
 
 async def test_add_recipient_subentry(

@@ -68,9 +68,9 @@ async def test_setup_learns_devices_sounds_and_recipients(
     assert application.config_subentry_id is None
     recipients = [device for device in devices if device is not application]
     assert sorted((device.name or "", device.model) for device in recipients) == [
-        ("Alex", "User"),
+        ("Alex", "User account"),
         ("Family", "Delivery group"),
-        ("Pushover", "User"),
+        ("Pushover", "User account"),
     ]
     # Each recipient's device is its subentry's and is reached through the app's.
     assert {device.via_device_id for device in recipients} == {application.id}
@@ -99,7 +99,10 @@ async def test_removing_a_recipient_removes_its_device(
         "Pushover"
     ]
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    assert sorted(device.model or "" for device in devices) == ["Application", "User"]
+    assert sorted(device.model or "" for device in devices) == [
+        "Application",
+        "User account",
+    ]
 
 
 async def test_invalid_token_starts_reauth(

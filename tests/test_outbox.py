@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -686,3 +687,86 @@ async def test_a_whole_store_file_is_left_to_the_store(
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert path.exists()
     assert not list(path.parent.glob("*.corrupt.*"))
+
+
+async def test_messages_waiting_long_raise_a_repair_until_delivered(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_entry(hass, pushover_sandbox)
+    pushover_sandbox.controls.add_fault("500", count=1000, path="messages.json")
+    assert (await send(hass, "first"))["status"] == "queued"
+    [stored] = stored_messages(hass, entry)
+    queued_at = dt_util.parse_datetime(stored["queued_at"])
+    assert queued_at is not None
+    await advance(hass, freezer, 290)
+    # A few minutes of waiting are normal: no repair yet.
+    assert issue(hass, entry.entry_id, "messages_waiting") is None
+    assert (await send(hass, "second"))["status"] == "queued"
+
+    await advance(hass, freezer, 15)
+    repair = issue(hass, entry.entry_id, "messages_waiting")
+    assert repair is not None
+    assert repair.translation_key == "messages_waiting"
+    assert repair.translation_placeholders == {
+        "entry": "Pushover",
+        "count": "2",
+        "since": dt_util.as_local(queued_at).isoformat(" ", "minutes"),
+    }
+    # Counted anew as messages join, and still shown after a restart.
+    assert (await send(hass, "third"))["status"] == "queued"
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    repair = issue(hass, entry.entry_id, "messages_waiting")
+    assert repair is not None
+    assert repair.translation_placeholders["count"] == "3"
+
+    pushover_sandbox.controls.clear_faults()
+    await advance(hass, freezer, 600)
+    assert texts(pushover_sandbox) == ["first", "second", "third"]
+    assert issue(hass, entry.entry_id, "messages_waiting") is None
+
+
+async def test_given_up_messages_clear_the_waiting_repair(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_entry(hass, pushover_sandbox, outbox_max_age=1)
+    pushover_sandbox.controls.add_fault("500", count=1000, path="messages.json")
+    assert (await send(hass, "lost"))["status"] == "queued"
+    await advance(hass, freezer, 400)
+    assert issue(hass, entry.entry_id, "messages_waiting") is not None
+    await advance(hass, freezer, 3600)
+    assert issue(hass, entry.entry_id, "messages_waiting") is None
+    assert issue(hass, entry.entry_id) is not None
+
+
+@pytest.mark.parametrize(
+    ("domain", "action", "target"),
+    [
+        ("notify", "pushover", {}),
+        ("notify", "send_message", {"entity_id": "notify.pushover"}),
+        (DOMAIN, "send_message", {"entity_id": "notify.pushover"}),
+    ],
+)
+async def test_a_queued_message_logs_one_warning_with_its_reason(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+    domain: str,
+    action: str,
+    target: dict[str, str],
+) -> None:
+    await setup_entry(hass, pushover_sandbox)
+    pushover_sandbox.controls.add_fault("503_html", count=1)
+    caplog.clear()
+    await hass.services.async_call(
+        domain, action, {**target, "message": "Door open"}, blocking=True
+    )
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.WARNING
+        and record.name.startswith("custom_components.pushover_plus")
+    ]
+    assert len(warnings) == 1
+    assert "was not sent yet: it waits in the outbox" in warnings[0]
+    assert "HTTP 503" in warnings[0]

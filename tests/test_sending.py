@@ -9,8 +9,10 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import selector
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import yaml
 
 from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.sending import prepare, split_message
@@ -198,3 +200,50 @@ async def test_a_cancelled_sender_does_not_break_the_send(
         await sending
     await hass.async_block_till_done()
     assert len(pushover_sandbox.state.messages) == delivered
+
+
+@pytest.mark.usefixtures("cameras", "images")
+async def test_the_action_ui_picks_cameras_and_images_as_media(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    services = yaml.safe_load(
+        (
+            Path(__file__).parent.parent
+            / "custom_components/pushover_plus/services.yaml"
+        ).read_text()
+    )
+    field = services["send_message"]["fields"]["attachment"]["fields"]["attachment"]
+    picker = selector.selector(field["selector"])
+    assert isinstance(picker, selector.MediaSelector)
+    assert "image/*" in picker.config["accept"]
+    # What the picker hands over for a streaming camera and an image entity.
+    choices = [
+        picker(
+            {
+                "media_content_id": media_id,
+                "media_content_type": content_type,
+                "metadata": {"title": "Front door"},
+            }
+        )
+        for media_id, content_type in (
+            ("media-source://camera/camera.front", "application/vnd.apple.mpegurl"),
+            ("media-source://image/image.plan", "image/png"),
+        )
+    ]
+    # Typed in YAML, an entity ID (or a path or URL) is still accepted.
+    for attachment in (*choices, "camera.front"):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_message",
+            {
+                "entity_id": "notify.pushover_phone",
+                "message": "Look",
+                "attachment": attachment,
+            },
+            blocking=True,
+        )
+    types = [
+        record.attachment.content_type if record.attachment else None
+        for record in pushover_sandbox.state.messages
+    ]
+    assert types == ["image/jpeg", "image/png", "image/jpeg"]

@@ -222,9 +222,14 @@ def _known_devices(
 
 def defaults_schema(devices: list[str], sounds: Mapping[str, str]) -> vol.Schema:
     """Build the form fields for a recipient's message defaults."""
+    # Pushover calls its own sound "Pushover (default)"; the one default
+    # offered is each device's own sound.
     sound_options = [
         SelectOptionDict(value=SOUND_DEVICE_DEFAULT, label="Device default")
-    ] + [SelectOptionDict(value=name, label=label) for name, label in sounds.items()]
+    ] + [
+        SelectOptionDict(value=name, label=label.removesuffix(" (default)"))
+        for name, label in sounds.items()
+    ]
     return vol.Schema(
         {
             vol.Optional(CONF_DEVICES): SelectSelector(
@@ -295,6 +300,97 @@ def _suggested_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
     suggested.setdefault(CONF_SOUND, SOUND_DEVICE_DEFAULT)
     suggested[CONF_PRIORITY] = str(settings.get(CONF_PRIORITY, 0))
     return suggested
+
+
+#: The options form's sections, and the options (stored flat) each one shows.
+OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
+    "long_messages": (CONF_LONG_MESSAGE,),
+    "delivery": (CONF_OUTBOX, CONF_OUTBOX_MAX_AGE),
+    "emergency": (CONF_ACK_WEBHOOK,),
+    "attachments": (CONF_ATTACHMENT_HOSTS,),
+    "quota": (CONF_QUOTA_WARNING,),
+    SECTION_ADVANCED: (CONF_API_URL,),
+}
+
+
+def options_schema(api_url: str, *, advanced_open: bool) -> vol.Schema:
+    """Build the options form: one section per subject, Advanced last."""
+    fields: dict[str, dict[vol.Marker, Any]] = {
+        "long_messages": {
+            vol.Required(CONF_LONG_MESSAGE, default=LongMessage.TRUNCATE): (
+                SelectSelector(
+                    SelectSelectorConfig(
+                        options=[policy.value for policy in LongMessage],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="long_message",
+                    )
+                )
+            )
+        },
+        "delivery": {
+            vol.Optional(CONF_OUTBOX, default=True): BooleanSelector(),
+            vol.Required(
+                CONF_OUTBOX_MAX_AGE, default=DEFAULT_OUTBOX_MAX_AGE_HOURS
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1, max=168, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+                )
+            ),
+        },
+        "emergency": {vol.Optional(CONF_ACK_WEBHOOK, default=False): BooleanSelector()},
+        "attachments": {
+            vol.Optional(CONF_ATTACHMENT_HOSTS): TextSelector(
+                TextSelectorConfig(multiple=True)
+            )
+        },
+        "quota": {
+            vol.Required(CONF_QUOTA_WARNING, default=DEFAULT_QUOTA_WARNING): (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=0, max=1_000_000, mode=NumberSelectorMode.BOX
+                    )
+                )
+            )
+        },
+    }
+    return vol.Schema(
+        {
+            vol.Required(name): section(vol.Schema(schema), {"collapsed": False})
+            for name, schema in fields.items()
+        }
+    ).extend(advanced_section(api_url, collapsed=not advanced_open))
+
+
+def options_by_section(options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Show stored (flat) options in the form's sections."""
+    return {
+        name: {key: options[key] for key in keys if key in options}
+        for name, keys in OPTION_SECTIONS.items()
+    }
+
+
+def options_from_form(user_input: Mapping[str, Any], api_url: str) -> dict[str, Any]:
+    """Turn the sectioned options form into the entry's flat options."""
+    form = {
+        key: value
+        for name in OPTION_SECTIONS
+        for key, value in user_input.get(name, {}).items()
+    }
+    return {
+        CONF_LONG_MESSAGE: form[CONF_LONG_MESSAGE],
+        CONF_OUTBOX: bool(form.get(CONF_OUTBOX, True)),
+        CONF_ACK_WEBHOOK: bool(form.get(CONF_ACK_WEBHOOK, False)),
+        CONF_OUTBOX_MAX_AGE: int(form[CONF_OUTBOX_MAX_AGE]),
+        CONF_QUOTA_WARNING: int(form[CONF_QUOTA_WARNING]),
+        CONF_ATTACHMENT_HOSTS: sorted(
+            {
+                host.strip().lower()
+                for host in form.get(CONF_ATTACHMENT_HOSTS, [])
+                if host.strip()
+            }
+        ),
+        CONF_API_URL: str(form.get(CONF_API_URL, api_url)).strip(),
+    }
 
 
 class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -520,77 +616,31 @@ class PushoverPlusOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show every option in one form."""
+        """Show the options in sections; they are stored flat, as before."""
         entry: PushoverPlusConfigEntry = self.config_entry
+        api_url = api_url_of(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
-            options: dict[str, Any] = {}
-            options[CONF_LONG_MESSAGE] = user_input[CONF_LONG_MESSAGE]
-            options[CONF_OUTBOX] = bool(user_input.get(CONF_OUTBOX, True))
-            options[CONF_ACK_WEBHOOK] = bool(user_input.get(CONF_ACK_WEBHOOK, False))
-            options[CONF_OUTBOX_MAX_AGE] = int(user_input[CONF_OUTBOX_MAX_AGE])
-            options[CONF_QUOTA_WARNING] = int(user_input[CONF_QUOTA_WARNING])
-            options[CONF_ATTACHMENT_HOSTS] = sorted(
-                {
-                    host.strip().lower()
-                    for host in user_input.get(CONF_ATTACHMENT_HOSTS, [])
-                    if host.strip()
-                }
-            )
-            api_url = api_url_from_input(user_input, api_url_of(entry))
-            options[CONF_API_URL] = api_url
-            if api_url != api_url_of(entry):
+            options = options_from_form(user_input, api_url)
+            if options[CONF_API_URL] != api_url:
                 errors, _ = await async_validate_keys(
                     self.hass,
-                    api_url,
+                    options[CONF_API_URL],
                     entry.data[CONF_API_KEY],
                     first_recipient_key(entry),
                 )
             if not errors:
                 return self.async_create_entry(data=options)
-
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_LONG_MESSAGE, default=LongMessage.TRUNCATE
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[policy.value for policy in LongMessage],
-                        mode=SelectSelectorMode.LIST,
-                        translation_key="long_message",
-                    )
-                ),
-                vol.Optional(CONF_OUTBOX, default=True): BooleanSelector(),
-                vol.Required(
-                    CONF_OUTBOX_MAX_AGE, default=DEFAULT_OUTBOX_MAX_AGE_HOURS
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1,
-                        max=168,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="h",
-                    )
-                ),
-                vol.Optional(CONF_ACK_WEBHOOK, default=False): BooleanSelector(),
-                vol.Optional(CONF_ATTACHMENT_HOSTS): TextSelector(
-                    TextSelectorConfig(multiple=True)
-                ),
-                vol.Required(
-                    CONF_QUOTA_WARNING, default=DEFAULT_QUOTA_WARNING
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0, max=1_000_000, mode=NumberSelectorMode.BOX
-                    )
-                ),
-            }
-        )
-        schema = schema.extend(advanced_section(api_url_of(entry)))
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                schema, user_input or entry.options
+                options_schema(
+                    api_url, advanced_open=bool(errors) or api_url != DEFAULT_API_URL
+                ),
+                user_input or options_by_section(entry.options),
             ),
-            errors=errors,
+            # Only the API URL is checked: its answer is shown by its section.
+            errors={SECTION_ADVANCED: next(iter(errors.values()))} if errors else {},
         )
 
 

@@ -18,6 +18,10 @@ from .const import DOMAIN
 from .data import PushoverPlusConfigEntry, Recipient
 
 PUSHOVER_URL = "https://pushover.net/"
+#: The device page shows "<model> by Pushover".
+MODEL_APPLICATION = "Application"
+MODEL_USER = "User account"
+MODEL_GROUP = "Delivery group"
 
 
 def _application_identifier(entry: PushoverPlusConfigEntry) -> tuple[str, str]:
@@ -30,7 +34,7 @@ def application_device_info(entry: PushoverPlusConfigEntry) -> DeviceInfo:
         identifiers={_application_identifier(entry)},
         name=entry.title,
         manufacturer="Pushover",
-        model="Application",
+        model=MODEL_APPLICATION,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=PUSHOVER_URL,
     )
@@ -44,7 +48,7 @@ def recipient_device_info(
         identifiers={(DOMAIN, f"{entry.entry_id}_{recipient.recipient_id}")},
         name=recipient.name,
         manufacturer="Pushover",
-        model="Delivery group" if recipient.is_group else "User",
+        model=MODEL_GROUP if recipient.is_group else MODEL_USER,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=PUSHOVER_URL,
     )

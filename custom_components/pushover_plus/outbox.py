@@ -9,6 +9,9 @@ a time, oldest first, and a new message for a recipient with queued messages
 queues behind them. One still queued after the entry's maximum age (or its own
 ttl, when shorter) is dropped: the ``pushover_plus_delivery_failed`` event says
 so, and a repair issue stays while any message was dropped in the last day.
+While a message has waited longer than :data:`WAITING_NOTICE`, a repair issue
+says how many wait and since when, so that a queued message does not pass for
+a sent one.
 
 The outbox holds at most :data:`OUTBOX_MAX_MESSAGES` messages and
 :data:`OUTBOX_MAX_BYTES` of images: a message that would pass either limit
@@ -93,6 +96,8 @@ MAX_RETRY: Final = timedelta(minutes=10)
 _MAX_DOUBLINGS: Final = 7
 #: How long a dropped message keeps the repair issue open.
 DROP_MEMORY: Final = timedelta(days=1)
+#: How long the oldest message waits before a repair issue says so.
+WAITING_NOTICE: Final = timedelta(minutes=5)
 #: Seconds unloading waits for a delivery already on its way.
 STOP_TIMEOUT: float = 10.0
 #: Characters of the message text that name a dropped message without a title.
@@ -101,7 +106,8 @@ _MEGABYTE: Final = 1_000_000
 #: The outbox's repair issues (their translation keys).
 _DELIVERY_FAILED: Final = "delivery_failed"
 _OUTBOX_FULL: Final = "outbox_full"
-_ISSUES: Final = (_DELIVERY_FAILED, _OUTBOX_FULL)
+_WAITING: Final = "messages_waiting"
+_ISSUES: Final = (_DELIVERY_FAILED, _OUTBOX_FULL, _WAITING)
 
 
 class DropReason(StrEnum):
@@ -240,6 +246,10 @@ class Outbox:
         if item.attachment is not None:
             self._bytes -= item.attachment.size
             item.attachment = None
+
+    def _oldest(self) -> QueuedMessage | None:
+        """Return the message that has waited longest."""
+        return next(iter(self._items.values()), None)
 
     def _first_deadline(self) -> tuple[datetime, QueuedMessage] | None:
         """Return the soonest deadline of a waiting message, and the message."""
@@ -391,13 +401,16 @@ class Outbox:
         elif isinstance(error, QuotaExceededError):
             self._next_attempt = max(self._next_attempt, not_before)
         self._add(item)
+        # The one warning per queued message, whichever way it was sent.
         _LOGGER.warning(
-            "A Pushover message for %s waits in the outbox (%s); next attempt at %s",
+            "A Pushover message for %s was not sent yet: it waits in the outbox "
+            "(%s); next attempt at %s",
             self._who(item.recipient_ids),
             reason,
             self._next_attempt.isoformat(),
         )
         await self._async_make_room(item)
+        self._refresh_issue(now)
         self._notify()
         self._schedule()
         return {
@@ -487,6 +500,10 @@ class Outbox:
             moments.append(self._next_attempt)
         if self._drops:
             moments.append(self._drops[0].at + DROP_MEMORY)
+        if (oldest := self._oldest()) is not None and (
+            notice := oldest.queued_at + WAITING_NOTICE
+        ) > dt_util.utcnow():
+            moments.append(notice)
         if moments:
             self._unsub_timer = async_track_point_in_utc_time(
                 self._hass, self._async_wake, min(moments)
@@ -682,7 +699,18 @@ class Outbox:
 
     @callback
     def _refresh_issue(self, now: datetime) -> None:
-        """Show the repairs: a message was dropped in the last day, or for room."""
+        """Show the repairs: messages wait long, were dropped, or made room."""
+        oldest = self._oldest()
+        self._show_issue(
+            _WAITING,
+            oldest is not None and now - oldest.queued_at >= WAITING_NOTICE,
+            {
+                "count": str(len(self._items)),
+                "since": dt_util.as_local(oldest.queued_at).isoformat(" ", "minutes")
+                if oldest is not None
+                else "",
+            },
+        )
         self._drops = [drop for drop in self._drops if drop.at + DROP_MEMORY > now]
         self._show_issue(
             _DELIVERY_FAILED,

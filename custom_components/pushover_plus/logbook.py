@@ -1,0 +1,58 @@
+"""Logbook entries for emergency messages: who acknowledged, or that none did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+
+from .const import DOMAIN
+from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, UNKNOWN_USER
+
+type Describe = Callable[[Event[Any]], dict[str, str | None]]
+
+
+def acknowledgement_text(data: dict[str, Any]) -> str:
+    """Say who acknowledged (a recipient's name, never a key) and on which device."""
+    text = f"acknowledged by {data.get('acknowledged_by', UNKNOWN_USER)}"
+    if device := data.get("acknowledged_by_device"):
+        text += f" on {device}"
+    return text
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant, async_describe_event: Callable[[str, str, Describe], None]
+) -> None:
+    """Describe the acknowledged and expired events of emergency messages."""
+
+    def _entry(event: Event[Any], message: str) -> dict[str, str | None]:
+        title = event.data.get("title")
+        return {
+            LOGBOOK_ENTRY_NAME: f'Emergency message "{title}"'
+            if title
+            else "Emergency message",
+            LOGBOOK_ENTRY_MESSAGE: message,
+            # Shown with the entry's "Emergency alerts" event entity.
+            LOGBOOK_ENTRY_ENTITY_ID: er.async_get(hass).async_get_entity_id(
+                "event", DOMAIN, f"{event.data.get('entry_id')}_emergency_alerts"
+            ),
+        }
+
+    @callback
+    def async_describe_acknowledged(event: Event[Any]) -> dict[str, str | None]:
+        return _entry(event, acknowledgement_text(event.data))
+
+    @callback
+    def async_describe_expired(event: Event[Any]) -> dict[str, str | None]:
+        return _entry(event, "expired without being acknowledged")
+
+    async_describe_event(DOMAIN, EVENT_ACKNOWLEDGED, async_describe_acknowledged)
+    async_describe_event(DOMAIN, EVENT_EXPIRED, async_describe_expired)
