@@ -696,6 +696,7 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
         result["flow_id"], {CONF_NAME: "Pushover", CONF_SOUND: "device_default"}
     )
     assert CONF_SOUND not in loaded_entry.subentries[subentry_id].data
+    await hass.async_block_till_done()
 
 
 async def test_sound_list_has_one_default(
@@ -801,3 +802,5 @@ async def test_reconfigure_recipient(
         CONF_PRIORITY: -1,
         CONF_HTML: False,
     }
+    # The update reloads the entry; let it finish before the test ends.
+    await hass.async_block_till_done()
