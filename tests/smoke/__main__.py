@@ -116,13 +116,23 @@ def recipient_entity(new: set[str]) -> str:
 
 def changed(values: dict[str, Any], prefix: str, value: Any) -> dict[str, Any]:
     """Return form values with the field named ``prefix...`` (in any section) set."""
+    result = _with_field(values, prefix, value)
+    check(result is not None, f"no field {prefix}... in {values}")
+    assert result is not None
+    return result
+
+
+def _with_field(
+    values: dict[str, Any], prefix: str, value: Any
+) -> dict[str, Any] | None:
+    """Return ``values`` with the first field named ``prefix...`` set, or None."""
     for name, current in values.items():
         if isinstance(current, dict):
-            values = {**values, name: changed(current, prefix, value)}
+            if (inner := _with_field(current, prefix, value)) is not None:
+                return {**values, name: inner}
         elif name.startswith(prefix):
             return {**values, name: value}
-    check(prefix in str(values), f"no field {prefix}... in {values}")
-    return values
+    return None
 
 
 @dataclass
