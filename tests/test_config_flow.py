@@ -656,7 +656,9 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     }
     flow = hass.config_entries.subentries
     result = await flow.async_configure(result["flow_id"], form)
-    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
+    assert result["errors"] == {CONF_RETRY: "emergency_needs_retry_expire"}
+    result = await flow.async_configure(result["flow_id"], {**form, CONF_RETRY: 30})
+    assert result["errors"] == {CONF_EXPIRE: "emergency_needs_retry_expire"}
     # Pushover's own example: it repeats 50 times (25 minutes), then stops.
     result = await flow.async_configure(
         result["flow_id"], {**form, CONF_RETRY: 30, CONF_EXPIRE: 10800, CONF_TTL: 600}
@@ -787,7 +789,7 @@ async def test_reconfigure_recipient(
         result["flow_id"],
         {CONF_NAME: "Alex", CONF_PRIORITY: "2", CONF_EXPIRE: 9000},
     )
-    assert result["errors"] == {"base": "emergency_needs_retry_expire"}
+    assert result["errors"] == {CONF_RETRY: "emergency_needs_retry_expire"}
     result = await flow.async_configure(
         result["flow_id"],
         {CONF_NAME: "Alex's phone", CONF_PRIORITY: "-1", CONF_DEVICES: ["pixel"]},

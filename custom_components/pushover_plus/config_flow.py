@@ -289,8 +289,9 @@ def defaults_from_input(
     if defaults[CONF_PRIORITY] == EMERGENCY_PRIORITY:
         try:
             validate_repeats(defaults.get(CONF_RETRY), defaults.get(CONF_EXPIRE))
-        except MessageValidationError:
-            errors["base"] = "emergency_needs_retry_expire"
+        except MessageValidationError as err:
+            # Shown by the field at fault (retry or expire), not above the form.
+            errors[err.field] = "emergency_needs_retry_expire"
     return defaults, errors
 
 
