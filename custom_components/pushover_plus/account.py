@@ -36,6 +36,7 @@ from .data import (
     message_defaults,
 )
 from .entity import async_register_devices
+from .repairs import async_show_warning
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -230,17 +231,11 @@ class Account:
                 "Pushover recipient %s has no active device: nothing can be delivered",
                 config.name,
             )
-            ir.async_create_issue(
+            async_show_warning(
                 self._hass,
-                DOMAIN,
                 issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="no_active_devices",
-                translation_placeholders={
-                    "recipient": config.name,
-                    "clients_url": CLIENTS_URL,
-                },
+                "no_active_devices",
+                {"recipient": config.name, "clients_url": CLIENTS_URL},
                 learn_more_url=CLIENTS_URL,
             )
             return Facts()

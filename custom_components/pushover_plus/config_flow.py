@@ -545,22 +545,12 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask only for the application token; the user key stays."""
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            api_key = clean_key(user_input[CONF_API_KEY])
-            errors, _ = await async_validate_keys(
-                self.hass, api_url_of(entry), api_key, first_recipient_key(entry)
-            )
-            if not errors:
-                return self._async_update_entry_and_abort(
-                    entry, {CONF_API_KEY: api_key}
-                )
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): str}),
-            errors=errors,
-            description_placeholders={**PLACEHOLDERS, "name": entry.title},
+        api_key = None if user_input is None else clean_key(user_input[CONF_API_KEY])
+        return await self._async_token_step(
+            "reauth_confirm",
+            self._get_reauth_entry(),
+            api_key,
+            vol.Required(CONF_API_KEY),
         )
 
     def _async_update_entry_and_abort(
@@ -586,7 +576,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
         Users and groups are the entry's recipients, changed one by one.
         """
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
+        api_key: str | None = None
         if user_input is not None:
             api_key = (
                 clean_key(user_input.get(CONF_API_KEY, "")) or entry.data[CONF_API_KEY]
@@ -596,6 +586,20 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     other.data.get(CONF_API_KEY) == api_key
                 ):
                     return self.async_abort(reason="already_configured")
+        return await self._async_token_step(
+            "reconfigure", entry, api_key, vol.Optional(CONF_API_KEY)
+        )
+
+    async def _async_token_step(
+        self,
+        step_id: str,
+        entry: ConfigEntry,
+        api_key: str | None,
+        field: vol.Marker,
+    ) -> ConfigFlowResult:
+        """Check a new token with Pushover and store it, or ask (again) for one."""
+        errors: dict[str, str] = {}
+        if api_key is not None:
             errors, _ = await async_validate_keys(
                 self.hass, api_url_of(entry), api_key, first_recipient_key(entry)
             )
@@ -604,8 +608,8 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     entry, {CONF_API_KEY: api_key}
                 )
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=vol.Schema({vol.Optional(CONF_API_KEY): str}),
+            step_id=step_id,
+            data_schema=vol.Schema({field: str}),
             errors=errors,
             description_placeholders={**PLACEHOLDERS, "name": entry.title},
         )

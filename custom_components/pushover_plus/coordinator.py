@@ -32,6 +32,7 @@ from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
 from .data import PushoverPlusConfigEntry
 from .delivery import signal_sent
 from .outbox import FIRST_RETRY, MAX_RETRY
+from .repairs import async_show_warning
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -137,14 +138,11 @@ class QuotaCoordinator(DataUpdateCoordinator[Quota]):
         if quota.remaining >= threshold:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        ir.async_create_issue(
+        async_show_warning(
             self.hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="quota_low",
-            translation_placeholders={
+            "quota_low",
+            {
                 "name": self.config_entry.title,
                 "remaining": str(quota.remaining),
                 "limit": str(quota.limit),

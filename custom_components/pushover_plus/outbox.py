@@ -84,6 +84,7 @@ from .outbox_storage import (
     write_attachment,
     write_message,
 )
+from .repairs import async_show_warning
 from .storage import parse, salvage
 
 _LOGGER = logging.getLogger(__name__)
@@ -736,14 +737,8 @@ class Outbox:
         if not show:
             ir.async_delete_issue(self._hass, DOMAIN, issue_id)
             return
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=key,
-            translation_placeholders={"entry": self._entry.title, **placeholders},
+        async_show_warning(
+            self._hass, issue_id, key, {"entry": self._entry.title, **placeholders}
         )
 
     async def async_stop(self) -> None:

@@ -1,12 +1,38 @@
-"""Repair flows for Pushover Plus."""
+"""Repair issues and repair flows of Pushover Plus."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 import voluptuous as vol
+
+from .const import DOMAIN
+
+
+@callback
+def async_show_warning(
+    hass: HomeAssistant,
+    issue_id: str,
+    translation_key: str,
+    placeholders: Mapping[str, str],
+    *,
+    learn_more_url: str | None = None,
+) -> None:
+    """Raise (or update) a repair issue that tells of a problem to fix elsewhere."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=translation_key,
+        translation_placeholders=dict(placeholders),
+        learn_more_url=learn_more_url,
+    )
 
 
 class RemoveBuiltinEntryFlow(RepairsFlow):
