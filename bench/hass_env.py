@@ -31,6 +31,7 @@ from homeassistant.config_entries import (
     ConfigEntries,
     ConfigEntry,
     ConfigEntryState,
+    ConfigSubentryData,
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
@@ -43,10 +44,12 @@ import pushover_complete.pushover_api as pushover_complete_api  # type: ignore[i
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
+    CONF_LEGACY_NOTIFY,
     CONF_USER_KEY,
     DOMAIN,
-    MAIN_RECIPIENT,
+    SUBENTRY_RECIPIENT,
 )
+from custom_components.pushover_plus.migration import CURRENT_VERSION
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 BUILTIN_DOMAIN: Final = "pushover"
@@ -102,18 +105,30 @@ def _free_port() -> int:
 
 
 def make_entry(domain: str, name: str, api_url: str | None = None) -> ConfigEntry:
-    """Return a config entry for the demo token and user, not yet added."""
+    """Return a config entry for the demo token and user, not yet added.
+
+    Pushover Plus's entry is the application with the user as its first
+    recipient, as its config flow makes it; the built-in's holds both keys.
+    """
+    keys = {CONF_NAME: name, CONF_API_KEY: DEMO_TOKEN}
+    ours = domain == DOMAIN
+    recipient = ConfigSubentryData(
+        data={CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True},
+        subentry_type=SUBENTRY_RECIPIENT,
+        title=name,
+        unique_id=None,
+    )
     return ConfigEntry(
-        data={CONF_NAME: name, CONF_API_KEY: DEMO_TOKEN, CONF_USER_KEY: DEMO_USER},
+        data=keys if ours else {**keys, CONF_USER_KEY: DEMO_USER},
         discovery_keys=MappingProxyType({}),
         domain=domain,
         minor_version=1,
         options={CONF_API_URL: api_url} if api_url else {},
         source=SOURCE_USER,
-        subentries_data=None,
+        subentries_data=[recipient] if ours else None,
         title=name,
         unique_id=None,
-        version=1,
+        version=CURRENT_VERSION if ours else 1,
     )
 
 
@@ -394,8 +409,9 @@ class Bench:
 
     def _entity_of(self, entry: ConfigEntry) -> str:
         """Return the notify entity of a Pushover Plus entry's own recipient."""
+        first_recipient = next(iter(entry.subentries))
         entity_id = er.async_get(self.hass).async_get_entity_id(
-            "notify", DOMAIN, f"{entry.entry_id}_{MAIN_RECIPIENT}"
+            "notify", DOMAIN, f"{entry.entry_id}_{first_recipient}"
         )
         if entity_id is None:
             raise BenchError("Pushover Plus made no notify entity for its recipient")
