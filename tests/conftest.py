@@ -173,3 +173,32 @@ async def notify_group(hass: HomeAssistant) -> list[ServiceCall]:
 def first_recipient_id(entry: MockConfigEntry) -> str:
     """Return the recipient id of an entry's first recipient (its subentry id)."""
     return next(iter(entry.subentries))
+
+
+async def send_emergency(
+    hass: HomeAssistant,
+    entity_id: str = "notify.pushover",
+    *,
+    title: str | None = "Smoke",
+    **fields: Any,
+) -> str:
+    """Send an emergency message with pushover_plus.send_message; return its receipt."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {
+            "entity_id": entity_id,
+            "message": "Smoke in the kitchen",
+            **({"title": title} if title else {}),
+            "priority": 2,
+            "retry": 30,
+            "expire": 600,
+            **fields,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    receipt = response[entity_id]["messages"][0]["receipt"]  # type: ignore[index]
+    assert isinstance(receipt, str)
+    return receipt

@@ -19,7 +19,7 @@ from custom_components.pushover_plus.const import DOMAIN
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id
-from tests.outbox_helpers import TEST_TIMEOUT, advance, setup_entry, texts
+from tests.outbox_helpers import TEST_TIMEOUT, advance, send, setup_entry, texts
 
 pytestmark = pytest.mark.freeze_time(tick=True)
 
@@ -40,20 +40,6 @@ def asked(sandbox: SandboxServer, endpoint: str) -> int:
     return sum(1 for request in sandbox.state.requests if endpoint in request.path)
 
 
-async def send(hass: HomeAssistant, **fields: Any) -> dict[str, Any]:
-    """Send through pushover_plus.send_message to notify.pushover."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {"entity_id": "notify.pushover", **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response["notify.pushover"]  # type: ignore[assignment]
-    return result
-
-
 async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     """Unload the entry and set it up again from what it stored."""
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -69,9 +55,7 @@ async def test_device_added_after_setup_is_reachable_without_reload(
     pushover_sandbox.controls.set_devices(DEMO_USER, ["phone", "watch"])
     await advance(hass, freezer, 61)
 
-    assert (await send(hass, message="on the wrist", devices=["watch"]))["status"] == (
-        "sent"
-    )
+    assert (await send(hass, "on the wrist", devices=["watch"]))["status"] == "sent"
     [record] = pushover_sandbox.state.messages
     assert record.devices == ["watch"]
     assert not record.all_devices
@@ -89,13 +73,13 @@ async def test_unknown_device_is_refused_and_asked_at_most_once_a_minute(
     # Asked at setup a moment ago: not again.
     for _ in range(2):
         with pytest.raises(ServiceValidationError) as raised:
-            await send(hass, message="Hi", devices=["pixel9"])
+            await send(hass, "Hi", devices=["pixel9"])
         assert raised.value.translation_key == "unknown_device"
     assert asked(pushover_sandbox, "users/validate") == 1
 
     await advance(hass, freezer, 61)
     with pytest.raises(ServiceValidationError):
-        await send(hass, message="Hi", devices=["pixel9"])
+        await send(hass, "Hi", devices=["pixel9"])
     assert asked(pushover_sandbox, "users/validate") == 2
     assert pushover_sandbox.state.messages == []
 
@@ -109,7 +93,7 @@ async def test_custom_sound_added_after_setup_is_used(
     pushover_sandbox.controls.add_sound("trumpet", "Trumpet (custom)")
     await advance(hass, freezer, 61)
 
-    await send(hass, message="Fanfare", sound="trumpet")
+    await send(hass, "Fanfare", sound="trumpet")
     [record] = pushover_sandbox.state.messages
     assert record.fields["sound"] == "trumpet"
 
@@ -125,7 +109,7 @@ async def test_unknown_sound_goes_without_the_sound(
     # Pushover is down when asked: what was known decides.
     pushover_sandbox.controls.add_fault("500", count=1, path="sounds")
 
-    assert (await send(hass, message="Hi", sound="trumpet"))["status"] == "sent"
+    assert (await send(hass, "Hi", sound="trumpet"))["status"] == "sent"
     [record] = pushover_sandbox.state.messages
     assert "sound" not in record.fields
     assert "Could not ask Pushover again about the sounds" in caplog.text

@@ -23,7 +23,7 @@ from custom_components.pushover_plus.const import DOMAIN
 from custom_components.pushover_plus.logbook import acknowledgement_text
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry
+from tests.conftest import demo_entry, send_emergency
 
 
 @pytest.fixture
@@ -31,27 +31,6 @@ def mock_recorder_before_hass(
     async_test_recorder: RecorderInstanceContextManager,
 ) -> None:
     """The logbook reads what the recorder wrote: it starts before hass."""
-
-
-async def _send_emergency(hass: HomeAssistant, title: str | None) -> str:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {
-            "entity_id": "notify.pushover",
-            "message": "Water under the sink",
-            "priority": 2,
-            "retry": 30,
-            "expire": 600,
-            **({"title": title} if title else {}),
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    receipt = response["notify.pushover"]["messages"][0]["receipt"]  # type: ignore[index]
-    assert isinstance(receipt, str)
-    return receipt
 
 
 @pytest.mark.usefixtures("recorder_mock")
@@ -68,8 +47,8 @@ async def test_logbook_names_who_acknowledged(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    acknowledged = await _send_emergency(hass, "Leak")
-    expired = await _send_emergency(hass, None)
+    acknowledged = await send_emergency(hass, title="Leak")
+    expired = await send_emergency(hass, title=None)
     await pushover_sandbox.controls.acknowledge(
         acknowledged, user=DEMO_USER, device="phone"
     )

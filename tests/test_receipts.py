@@ -29,34 +29,10 @@ from custom_components.pushover_plus.receipts import (
 )
 from sandbox.seed import DEMO_GROUP, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, recipient
+from tests.conftest import demo_entry, recipient, send_emergency
 
 ROOT = Path(__file__).resolve().parent.parent
 BY_DEVICE = "{{ wait.trigger.event.data.acknowledged_by_device }}"
-
-
-async def _send_emergency(
-    hass: HomeAssistant, entity_id: str = "notify.pushover", **fields: Any
-) -> str:
-    response = await hass.services.async_call(
-        DOMAIN,
-        "send_message",
-        {
-            "entity_id": entity_id,
-            "message": "Smoke in the kitchen",
-            "title": "Smoke",
-            "priority": 2,
-            "retry": 30,
-            "expire": 600,
-            **fields,
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    receipt = response[entity_id]["messages"][0]["receipt"]  # type: ignore[index]
-    assert isinstance(receipt, str)
-    return receipt
 
 
 async def _tick(
@@ -81,7 +57,7 @@ async def test_acknowledgement_fires_an_event(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
-    receipt = await _send_emergency(hass, tags=["kitchen", "smoke"])
+    receipt = await send_emergency(hass, tags=["kitchen", "smoke"])
     assert receipt in loaded_entry.runtime_data.receipts.receipts
 
     # Nothing yet: polls go out every 5 s and find it unacknowledged.
@@ -124,7 +100,7 @@ async def test_expiry_fires_an_event(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     events = async_capture_events(hass, EVENT_EXPIRED)
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     pushover_sandbox.controls.expire(receipt)
     await _tick(hass, freezer, 6)
     [event] = events
@@ -143,7 +119,7 @@ async def test_receipts_survive_a_reload(
     hass_storage: dict[str, Any],
 ) -> None:
     events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     stored = hass_storage[f"{DOMAIN}.receipts.{loaded_entry.entry_id}"]["data"]
     assert [item["receipt"] for item in stored["receipts"]] == [receipt]
@@ -167,7 +143,7 @@ async def test_odd_entries_of_the_receipts_store_are_left_out(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     key = f"{DOMAIN}.receipts.{loaded_entry.entry_id}"
     [kept] = hass_storage[key]["data"]["receipts"]
@@ -251,7 +227,7 @@ async def test_polling_survives_failures_and_gives_up_on_unknown_receipts(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tracker = loaded_entry.runtime_data.receipts
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     pushover_sandbox.controls.add_fault("500", count=1, path="receipts/")
     await _tick(hass, freezer, 6)
     assert receipt in tracker.receipts
@@ -271,7 +247,7 @@ async def test_an_unanswered_receipt_is_given_up_after_it_expired(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     tracker = loaded_entry.runtime_data.receipts
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     pushover_sandbox.controls.add_fault("500", count=1000, path="receipts/")
     for _ in range(70):
         await _tick(hass, freezer, 120)
@@ -285,9 +261,9 @@ async def test_cancel_by_receipt_and_by_tag(
     loaded_entry: MockConfigEntry,
 ) -> None:
     tracker = loaded_entry.runtime_data.receipts
-    first = await _send_emergency(hass, tags=["door"])
-    second = await _send_emergency(hass, tags=["door"])
-    third = await _send_emergency(hass, tags=["window"])
+    first = await send_emergency(hass, tags=["door"])
+    second = await send_emergency(hass, tags=["door"])
+    third = await send_emergency(hass, tags=["window"])
 
     response = await hass.services.async_call(
         DOMAIN,
@@ -359,7 +335,7 @@ async def test_actions_need_a_loaded_entry(
 async def test_get_receipt(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     status = await hass.services.async_call(
         DOMAIN,
         "get_receipt",
@@ -494,7 +470,7 @@ async def test_webhook_acknowledges_at_once(
     assert await hass.config_entries.async_setup(entry.entry_id)
     events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
 
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     [record] = pushover_sandbox.state.messages
     callback = record.fields["callback"]
     assert callback.startswith("https://home.example.com/api/webhook/")
@@ -525,14 +501,14 @@ async def test_webhook_acknowledges_at_once(
     assert event.data["acknowledged_at"] == "2026-11-24T10:00:00+00:00"
 
     # A report without a usable time still counts.
-    third = await _send_emergency(hass)
+    third = await send_emergency(hass)
     response = await client.post(path, data={"receipt": third, "acknowledged": "1"})
     assert response.status == 200
     await hass.async_block_till_done()
     assert events[-1].data["acknowledged_at"] is None
 
     # An unacknowledged report changes nothing.
-    second = await _send_emergency(hass)
+    second = await send_emergency(hass)
     response = await client.post(path, data={"receipt": second, "acknowledged": "0"})
     assert response.status == 200
     assert second in entry.runtime_data.receipts.receipts
@@ -552,7 +528,7 @@ async def test_webhook_needs_an_external_url(
     entry = demo_entry(pushover_sandbox, options={CONF_ACK_WEBHOOK: True})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await _send_emergency(hass)
+    await send_emergency(hass)
     [record] = pushover_sandbox.state.messages
     assert "callback" not in record.fields
     assert "external URL" in caplog.text
@@ -625,9 +601,9 @@ async def test_each_receipt_is_polled_on_its_own_schedule(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    await _send_emergency(hass)
+    await send_emergency(hass)
     await _tick(hass, freezer, 3)
-    await _send_emergency(hass)
+    await send_emergency(hass)
     await _tick(hass, freezer, 3)
     # Only the first was due.
     polls = [r for r in pushover_sandbox.state.requests if "receipts/" in r.path]
@@ -643,7 +619,7 @@ async def test_acknowledged_by_someone_else_in_a_group(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
-    receipt = await _send_emergency(hass)
+    receipt = await send_emergency(hass)
     await pushover_sandbox.controls.acknowledge(
         receipt, user=OTHER_USER, device="pixel"
     )

@@ -87,7 +87,7 @@ from .const import (
     SUBENTRY_RECIPIENT,
     LongMessage,
 )
-from .data import DEFAULT_KEYS, PushoverPlusConfigEntry
+from .data import PushoverPlusConfigEntry, message_defaults
 from .migration import CURRENT_VERSION
 
 _LOGGER = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ def defaults_from_input(
 
 def _suggested_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Show stored defaults in the form's own terms."""
-    suggested = {key: settings[key] for key in DEFAULT_KEYS if key in settings}
+    suggested = message_defaults(settings)
     suggested.setdefault(CONF_SOUND, SOUND_DEVICE_DEFAULT)
     suggested[CONF_PRIORITY] = str(settings.get(CONF_PRIORITY, 0))
     return suggested

@@ -26,7 +26,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
-from .data import DEFAULT_KEYS
+from .data import DEFAULT_KEYS, message_defaults
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 def _migrate_v1(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Move the entry's own user key and its defaults into a recipient."""
-    settings = {key: entry.options[key] for key in DEFAULT_KEYS if key in entry.options}
+    settings = message_defaults(entry.options)
     subentry = ConfigSubentry(
         data=MappingProxyType(
             {
