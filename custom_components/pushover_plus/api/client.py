@@ -7,16 +7,18 @@ from collections import deque
 from collections.abc import Callable, Mapping
 import dataclasses
 from datetime import UTC, datetime
+from functools import lru_cache
 import json
 import logging
 import os
 from pathlib import Path
 import stat
 from typing import IO, Any, Final, NoReturn, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 import weakref
 
 import aiohttp
+from aiohttp import hdrs
 from aiohttp.abc import AbstractStreamWriter
 from multidict import CIMultiDictProxy
 from yarl import URL
@@ -76,6 +78,9 @@ _CHUNK_SIZE: Final = 64 * 1024
 # devices", or for a group "group has no enabled members with active devices".
 _NO_ACTIVE_DEVICES: Final = "active devices"
 _REPLY_META_KEYS: Final = frozenset({"status", "request", "errors"})
+#: A form without a file goes urlencoded, as bytes made here: aiohttp's FormData
+#: would also build a multipart writer for every request.
+_FORM_HEADERS: Final = {hdrs.CONTENT_TYPE: "application/x-www-form-urlencoded"}
 
 type _Json = dict[str, Any]
 
@@ -307,9 +312,15 @@ def _quota_from_headers(headers: CIMultiDictProxy[str]) -> Quota | None:
         limit = int(headers["X-Limit-App-Limit"])
         remaining = int(headers["X-Limit-App-Remaining"])
         reset = int(headers["X-Limit-App-Reset"])
-        return Quota(limit, remaining, datetime.fromtimestamp(reset, UTC))
+        return Quota(limit, remaining, _reset_time(reset))
     except KeyError, ValueError, OverflowError, OSError:
         return None
+
+
+@lru_cache(maxsize=4)
+def _reset_time(seconds: int) -> datetime:
+    """Return the quota's reset time (the same on every reply for a month)."""
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def _flag(data: _Json, key: str) -> bool:
@@ -345,6 +356,12 @@ def _integer(data: _Json, key: str) -> int:
 # --------------------------------------------------------------------------
 # The client.
 # --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _endpoint(base_url: URL, path: str) -> URL:
+    """Return the URL of ``path`` under the API base URL (joined once)."""
+    return base_url.join(URL(path, encoded=True))
 
 
 def _normalize_base_url(base_url: str | URL) -> URL:
@@ -394,6 +411,9 @@ class PushoverClient:
                 total=timeout, connect=min(timeout, DEFAULT_CONNECT_TIMEOUT)
             )
         self._quota: Quota | None = None
+        self._limiter_of: (
+            tuple[weakref.ref[asyncio.AbstractEventLoop], _FifoLimiter] | None
+        ) = None
 
     def __repr__(self) -> str:
         """Name the API without showing the token."""
@@ -524,6 +544,13 @@ class PushoverClient:
 
     # -- transport ---------------------------------------------------------
 
+    def _limiter(self) -> _FifoLimiter:
+        """Return the running loop's limiter for the API host (kept per loop)."""
+        loop = asyncio.get_running_loop()
+        if self._limiter_of is None or self._limiter_of[0]() is not loop:
+            self._limiter_of = (weakref.ref(loop), _limiter_for(self._base_url))
+        return self._limiter_of[1]
+
     async def _call(
         self,
         method: str,
@@ -540,15 +567,17 @@ class PushoverClient:
         ``read_only`` says the request changes nothing at Pushover (all ``GET``
         requests are), so a garbled reply to it is worth asking again.
         """
-        limiter = _limiter_for(self._base_url)
+        limiter = self._limiter()
         # Take a place in line before the first await: requests go in call order.
         turn = limiter.reserve()
         part: aiohttp.Payload | None = None
         try:
-            body: aiohttp.MultipartWriter | Mapping[str, str] | None = form
+            body: aiohttp.MultipartWriter | bytes | None = None
             if attachment is not None:
                 part = await _attachment_payload(attachment)
                 body = _multipart(form or {}, attachment, part)
+            elif form is not None:
+                body = urlencode(form).encode()
             await turn
             return await self._exchange(
                 method,
@@ -569,7 +598,7 @@ class PushoverClient:
         method: str,
         path: str,
         *,
-        body: aiohttp.MultipartWriter | Mapping[str, str] | None,
+        body: aiohttp.MultipartWriter | bytes | None,
         params: Mapping[str, str] | None,
         part: aiohttp.Payload | None,
         secrets: tuple[str, ...],
@@ -577,27 +606,28 @@ class PushoverClient:
     ) -> tuple[_Json, Quota | None]:
         """Send one request and turn the reply into data or an exception."""
         secrets = (self._token, *secrets)
-        log_path = scrub_secrets(path, secrets)
-        _LOGGER.debug("Pushover %s %s", method, log_path)
+        debug = _LOGGER.isEnabledFor(logging.DEBUG)
+        if debug:
+            _LOGGER.debug("Pushover %s %s", method, scrub_secrets(path, secrets))
         try:
             status, headers, raw = await self._request(
                 method, path, body=body, params=params
             )
         except (TimeoutError, aiohttp.ClientError) as err:
-            raise self._transport_error(
-                err, part, f"{method} {log_path}", secrets
-            ) from None
+            request = f"{method} {scrub_secrets(path, secrets)}"
+            raise self._transport_error(err, part, request, secrets) from None
         quota = _quota_from_headers(headers)
         if quota is not None:
             self._quota = quota
         data = _decode_json(raw)
-        _LOGGER.debug(
-            "Pushover %s %s -> HTTP %s, request %s",
-            method,
-            log_path,
-            status,
-            _request_id(data),
-        )
+        if debug:
+            _LOGGER.debug(
+                "Pushover %s %s -> HTTP %s, request %s",
+                method,
+                scrub_secrets(path, secrets),
+                status,
+                _request_id(data),
+            )
         return _reply_data(status, data, quota, secrets, read_only=read_only), quota
 
     async def _request(
@@ -605,15 +635,16 @@ class PushoverClient:
         method: str,
         path: str,
         *,
-        body: aiohttp.MultipartWriter | Mapping[str, str] | None,
+        body: aiohttp.MultipartWriter | bytes | None,
         params: Mapping[str, str] | None,
     ) -> tuple[int, CIMultiDictProxy[str], bytes]:
         """Send one request; return the reply's status, headers and body."""
         async with self._session.request(
             method,
-            self._base_url.join(URL(path, encoded=True)),
+            _endpoint(self._base_url, path),
             params=params,
             data=body,
+            headers=_FORM_HEADERS if isinstance(body, bytes) else None,
             timeout=self._timeout,
             allow_redirects=False,
             raise_for_status=False,

@@ -153,7 +153,8 @@ def _max_length(
 def _string_list(value: str | Sequence[str], field: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    if not isinstance(value, Sequence):
+    # Tuples and lists first: the Sequence check is slow for every message.
+    if not isinstance(value, (tuple, list, Sequence)):
         raise _fail(
             field,
             ValidationCode.VALUE_NOT_TEXT,
