@@ -19,6 +19,7 @@ from .api import (
     MAX_MESSAGE_LENGTH,
     MAX_TITLE_LENGTH,
     MAX_USERS,
+    Message,
     MessageResult,
     MessageValidationError,
     encrypted_length,
@@ -49,7 +50,7 @@ from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import async_deliver
 from .errors import api_error, invalid_field, invalid_request
 from .fields import TEMPLATE_FIELDS, coerce
-from .message import BLANK, Outgoing
+from .message import Outgoing
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -286,8 +287,10 @@ def prepare(
     _apply_defaults(
         values, recipient.defaults, entry.runtime_data.receipts.callback_url
     )
-    template = replace(
-        BLANK, **{name: value for name, value in values.items() if value is not None}
+    template = Message(
+        user=(),
+        message="",
+        **{name: value for name, value in values.items() if value is not None},
     )
     outgoing = Outgoing(
         _parts(entry, message, encrypted),
@@ -344,13 +347,20 @@ class Sender:
     async def async_send(
         self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
     ) -> SendOutcome:
-        """Send to one recipient; wait for the request that carries it."""
-        key = (batch_key if batch_key is not None else object(), outgoing)
+        """Send to one recipient; wait for the request that carries it.
+
+        The request runs in a task of its own, so that a caller who stops
+        waiting does not cut it off halfway.
+        """
+        waiter: asyncio.Future[SendOutcome] = self._hass.loop.create_future()
+        if batch_key is None or outgoing.template.devices or outgoing.encrypted:
+            # Nothing can join it: on its way at once.
+            self._start(_Batch(outgoing, [recipient], [waiter]))
+            return await waiter
+        key = (batch_key, outgoing)
         batch = self._pending.get(key)
         if (
             batch is None
-            or outgoing.template.devices
-            or outgoing.encrypted
             or len(batch.recipients) >= MAX_USERS
             or any(joined.user_key == recipient.user_key for joined in batch.recipients)
         ):
@@ -358,7 +368,6 @@ class Sender:
             self._pending[key] = batch
             self._hass.loop.call_soon(self._flush, key, batch)
         batch.recipients.append(recipient)
-        waiter: asyncio.Future[SendOutcome] = self._hass.loop.create_future()
         batch.waiters.append(waiter)
         return await waiter
 
@@ -367,6 +376,9 @@ class Sender:
         # A later batch under the same key has its own flush scheduled; this
         # only stops new senders from joining.
         self._pending.pop(key, None)
+        self._start(batch)
+
+    def _start(self, batch: _Batch) -> None:
         self._entry.async_create_task(
             self._hass, self._async_deliver(batch), "pushover_plus send"
         )
