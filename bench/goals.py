@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY
 from .params import Params
 from .results import Figure, Figures
 from .scenarios import (
@@ -35,6 +36,8 @@ MAX_MEMORY_FACTOR = 1.5
 RESTART_OF_BUILTIN = 0.3
 #: Queueing with many messages waiting, at most this many times with few.
 OUTBOX_RATIO = 1.5
+#: Each of our senders, and Home Assistant's own path of that kind around the floor.
+REFERENCE = {"ours_entity": FLOOR_ENTITY, "ours_legacy": FLOOR_LEGACY}
 
 
 def _pair(
@@ -69,6 +72,11 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
                 f"ours/built-in {of_builtin:.2f} (<= {CPU_OF_BUILTIN}), "
                 f"ours/floor {over:.2f} (<= {CPU_OVER_FLOOR})"
             )
+            if reference := figures.find(CPU, ours.metric, REFERENCE[sender]):
+                ours.goal += (
+                    f"; Home Assistant's own path {reference.median / floor.median:.2f}"
+                    " x floor"
+                )
             ours.met = of_builtin <= CPU_OF_BUILTIN and over <= CPU_OVER_FLOOR
 
         if figure := figures.find(BURST, "total time", sender):

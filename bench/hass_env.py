@@ -26,6 +26,12 @@ from typing import Any, Final
 
 import aiohttp
 from homeassistant import bootstrap, loader
+from homeassistant.components.notify import NotifyEntity
+from homeassistant.components.notify.const import (
+    DATA_COMPONENT as NOTIFY_ENTITIES,
+    NotifyEntityFeature,
+)
+from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import (
     SOURCE_USER,
     ConfigEntries,
@@ -217,13 +223,18 @@ class Sender(ABC):
 class OursEntity(Sender):
     """``notify.send_message`` on this integration's recipient entity."""
 
-    key = "ours_entity"
-    label = "Pushover Plus, notify entity"
-
-    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entity_id: str,
+        key: str = "ours_entity",
+        label: str = "Pushover Plus, notify entity",
+    ) -> None:
         """Send through ``entity_id``."""
         self.hass = hass
         self.entity_id = entity_id
+        self.key = key
+        self.label = label
 
     async def send(self, text: str) -> None:
         """Call notify.send_message and wait for it."""
@@ -356,6 +367,42 @@ class FloorSender(Sender):
         await self.session.close()
 
 
+class FloorEntity(NotifyEntity):
+    """A notify entity that hands each message to the floor, and does nothing else.
+
+    What ``notify.send_message`` costs on top of the floor is Home Assistant's
+    own part of the notify entity's figure: no integration can send for less.
+    """
+
+    _attr_name = "Floor entity"
+    _attr_supported_features = NotifyEntityFeature.TITLE
+
+    def __init__(self, floor: FloorSender) -> None:
+        """Send through ``floor``."""
+        self._floor = floor
+
+    async def async_send_message(self, message: str, title: str | None = None) -> None:
+        """Post the message as the floor does."""
+        await self._floor.send(message)
+
+
+class FloorService(BaseNotificationService):
+    """A legacy ``notify.<name>`` action around the floor (see :class:`FloorEntity`)."""
+
+    def __init__(self, floor: FloorSender) -> None:
+        """Send through ``floor``."""
+        self._floor = floor
+
+    async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
+        """Post the message as the floor does."""
+        await self._floor.send(message)
+
+
+#: The reference senders: Home Assistant's notify paths around the floor.
+FLOOR_ENTITY: Final = "ha_entity_floor"
+FLOOR_LEGACY: Final = "ha_legacy_floor"
+
+
 @dataclass
 class Links:
     """The two ways to the sandbox: straight over loopback, or through the proxy."""
@@ -387,6 +434,8 @@ class Bench:
         self.ours_entry = make_entry(DOMAIN, OURS_NAME, links.direct)
         self.builtin_entry = make_entry(BUILTIN_DOMAIN, BUILTIN_NAME)
         self.senders: list[Sender] = []
+        #: Measured for CPU only, to show Home Assistant's own share.
+        self.references: list[Sender] = []
         self.link = "direct"
 
     async def async_setup(self) -> None:
@@ -405,6 +454,30 @@ class Bench:
                 self.hass, "builtin", "built-in pushover, notify.builtin", "builtin"
             ),
             self.floor,
+        ]
+        await self._add_references()
+
+    async def _add_references(self) -> None:
+        """Add Home Assistant's notify entity and action around the floor."""
+        await self.hass.data[NOTIFY_ENTITIES].async_add_entities(
+            [FloorEntity(self.floor)]
+        )
+        service = FloorService(self.floor)
+        await service.async_setup(self.hass, "floor_legacy", "floor_legacy")
+        await service.async_register_services()
+        self.references = [
+            OursEntity(
+                self.hass,
+                "notify.floor_entity",
+                FLOOR_ENTITY,
+                "Home Assistant's notify entity around the floor",
+            ),
+            LegacySender(
+                self.hass,
+                FLOOR_LEGACY,
+                "Home Assistant's notify.<name> around the floor",
+                "floor_legacy",
+            ),
         ]
 
     def _entity_of(self, entry: ConfigEntry) -> str:

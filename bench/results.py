@@ -135,6 +135,8 @@ COLUMNS = (
     (("ours_legacy",), "Pushover Plus, notify.plus"),
     (("builtin",), "built-in pushover"),
     (("floor",), "floor (aiohttp)"),
+    (("ha_entity_floor",), "HA entity around floor"),
+    (("ha_legacy_floor",), "HA notify.<name> around floor"),
 )
 
 

@@ -164,8 +164,9 @@ class Scenarios:
             f"{CPU}: {params.cpu_repetitions} x {params.cpu_messages} "
             "messages per sender"
         )
+        senders = [*self.bench.senders, *self.bench.references]
         for rep in range(params.cpu_repetitions):
-            for sender in rotate(self.bench.senders, rep):
+            for sender in rotate(senders, rep):
                 await self.bench.control.reset()
                 for index in range(params.cpu_warmup):
                     await sender.send(f"cpu warm-up {rep}.{index}")
