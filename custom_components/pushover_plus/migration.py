@@ -36,9 +36,11 @@ _V1_RECIPIENT_ID: Final = "main"
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Bring ``entry`` to the current version; refuse one from a newer release."""
-    if entry.version > CURRENT_VERSION:
-        return False
+    """Bring ``entry`` to the current version.
+
+    Home Assistant itself refuses an entry of a newer major version, without
+    asking; one of a newer minor version is left as it is.
+    """
     if entry.version == 1:
         _migrate_v1(hass, entry)
         _LOGGER.info("Moved the user key of %s into a recipient", entry.title)
