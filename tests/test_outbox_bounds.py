@@ -11,6 +11,7 @@ import asyncio
 from datetime import timedelta
 import json
 from pathlib import Path
+import threading
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -178,6 +179,51 @@ async def test_a_message_on_its_way_is_not_dropped_for_room(
 
     assert texts(pushover_sandbox) == ["first", "second"]
     assert events == []
+
+
+async def test_room_made_while_the_used_up_quota_drops_drops_each_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new message makes room while the quota's drops wait for a slow disk."""
+    entry = await setup_entry(hass, pushover_sandbox)
+    events = async_capture_events(hass, EVENT_DELIVERY_FAILED)
+    pushover_sandbox.controls.add_fault("500", count=1)
+    for text in ("first", "second"):
+        await send(hass, text, title=text, ttl=60)
+    # The quota resets after both are too old: the drain gives both up.
+    pushover_sandbox.controls.add_fault("429", count=1)
+    deleting, disk_done = threading.Event(), threading.Event()
+    delete_message = outbox_module.delete_message
+
+    def slow_disk(*args: Any) -> None:
+        if not deleting.is_set():
+            deleting.set()
+            disk_done.wait(5)
+        delete_message(*args)
+
+    monkeypatch.setattr(outbox_module, "delete_message", slow_disk)
+    freezer.move_to(dt_util.utcnow() + timedelta(seconds=6))
+    async_fire_time_changed(hass)
+    assert await hass.async_add_executor_job(deleting.wait, 5)
+
+    # "first" is being given up; "second" makes room for the newest.
+    limit(monkeypatch, 1, 10**9)
+    assert (await send(hass, "newest"))["status"] == "queued"
+    disk_done.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert [(event.data["title"], event.data["reason"]) for event in events] == [
+        ("second", "outbox_full"),
+        ("first", "quota_exceeded"),
+    ]
+    assert entry.runtime_data.outbox.size == 1
+    # The newest waits for the quota's reset like the rest would have.
+    sent = len(message_requests(pushover_sandbox))
+    await advance(hass, freezer, 3600)
+    assert len(message_requests(pushover_sandbox)) == sent
 
 
 async def test_a_split_message_keeps_only_what_is_left_on_disk(
