@@ -14,6 +14,7 @@ from pathlib import Path
 import threading
 from typing import Any
 
+from atomicwrites import AtomicWriter
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -334,6 +335,43 @@ async def test_an_outbox_of_the_old_format_is_turned_into_files(
     assert attachment is not None
     assert attachment.data == picture
     assert not any(folder.iterdir())
+
+
+async def test_a_conversion_cut_short_then_a_full_disk_sends_each_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant stopped after the first message's file; now the disk is full.
+
+    The file already written is used, not written again; the message the disk
+    refuses is kept from memory.
+    """
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
+    key = store_key(entry)
+    image = "b" * 32
+    hass_storage[key] = _old_store(key, dt_util.utcnow().isoformat(), image)
+    folder = outbox_folder(hass, entry)
+    folder.mkdir(parents=True)
+    first = hass_storage[key]["data"]["messages"][0]
+    (folder / f"{first['id']}.json").write_text(json.dumps(first | {"seq": 0}))
+    (folder / image).write_bytes(image_bytes())
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(AtomicWriter, "get_fileobject", disk_full)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.runtime_data.outbox.size == 2
+
+    await advance(hass, freezer, 6)
+    assert texts(pushover_sandbox) == ["old first", "old second"]
+    assert not any(folder.iterdir())
+    # Nothing is left waiting, not even as a count: the next goes at once.
+    assert (await send(hass, "new"))["status"] == "sent"
 
 
 async def test_damaged_message_files_and_missing_images_do_not_stop_setup(
