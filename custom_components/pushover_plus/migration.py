@@ -23,10 +23,11 @@ from .const import (
     CONF_LEGACY_NOTIFY,
     CONF_RECIPIENT_ID,
     CONF_USER_KEY,
+    DEFAULT_KEYS,
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
-from .data import DEFAULT_KEYS, message_defaults
+from .data import message_defaults
 
 _LOGGER = logging.getLogger(__name__)
 
