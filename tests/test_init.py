@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import sensor
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    ConfigEntry,
     ConfigEntryState,
 )
 from homeassistant.const import CONF_NAME
@@ -12,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
@@ -29,6 +33,7 @@ from sandbox.seed import (
 )
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id, recipient
+from tests.outbox_helpers import advance, texts
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -80,6 +85,35 @@ async def test_setup_learns_devices_sounds_and_recipients(
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+@pytest.mark.freeze_time(tick=True)
+# The entry never unloads, so its timers outlive the test.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_a_platform_that_cannot_unload_leaves_the_entry_working(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant could not unload the sensors: nothing else stops either."""
+    entry = demo_entry(pushover_sandbox)
+    await _setup(hass, entry)
+
+    async def cannot_unload(_hass: HomeAssistant, _entry: ConfigEntry) -> bool:
+        return False
+
+    monkeypatch.setattr(sensor, "async_unload_entry", cannot_unload)
+    assert not await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.FAILED_UNLOAD
+
+    # notify.pushover is still there, and the outbox still sends again.
+    pushover_sandbox.controls.add_fault("500", count=1)
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "still here"}, blocking=True
+    )
+    await advance(hass, freezer, 6)
+    assert texts(pushover_sandbox) == ["still here"]
 
 
 async def test_removing_a_recipient_removes_its_device(

@@ -19,7 +19,10 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.pushover_plus.api import Message, PushoverClient
 from custom_components.pushover_plus.const import (
@@ -35,7 +38,7 @@ from custom_components.pushover_plus.const import (
 )
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import recipient
+from tests.conftest import demo_entry, recipient
 from tests.outbox_helpers import advance, store_key
 
 pytestmark = pytest.mark.freeze_time(tick=True)
@@ -64,7 +67,10 @@ def _version_1_entry(sandbox: SandboxServer) -> MockConfigEntry:
 def _register_as_version_1(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> tuple[str, dict[str, tuple[str, str]]]:
-    """Register what version 1 did: every entity on its own user's device."""
+    """Register what version 1 did: every entity on its own user's device.
+
+    Two entity IDs are the user's own: setup would choose others.
+    """
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, f"{entry.entry_id}_main")},
@@ -73,8 +79,8 @@ def _register_as_version_1(
     )
     registered = {
         "notify.pushover": ("notify", f"{entry.entry_id}_main"),
-        "notify.pushover_phone": ("notify", f"{entry.entry_id}_main_device_phone"),
-        "sensor.pushover_messages_remaining": (
+        "notify.my_phone": ("notify", f"{entry.entry_id}_main_device_phone"),
+        "sensor.quota_left_renamed": (
             "sensor",
             f"{entry.entry_id}_messages_remaining",
         ),
@@ -94,6 +100,29 @@ def _register_as_version_1(
             suggested_object_id=entity_id.partition(".")[2],
         )
     return device.id, registered
+
+
+def _register_alex_as_version_1(hass: HomeAssistant, entry: MockConfigEntry) -> str:
+    """Register the further recipient as version 1 did; return its device's id."""
+    [alex] = entry.subentries.values()
+    unique_id = f"{entry.entry_id}_{alex.subentry_id}"
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        config_subentry_id=alex.subentry_id,
+        identifiers={(DOMAIN, unique_id)},
+        name="Alex",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
+    er.async_get(hass).async_get_or_create(
+        "notify",
+        DOMAIN,
+        unique_id,
+        config_entry=entry,
+        config_subentry_id=alex.subentry_id,
+        device_id=device.id,
+        suggested_object_id="alex",
+    )
+    return device.id
 
 
 async def _store_what_waits(
@@ -161,7 +190,9 @@ async def test_version_1_entry_moves_without_losing_anything(
     entry = _version_1_entry(pushover_sandbox)
     entry.add_to_hass(hass)
     device_id, registered = _register_as_version_1(hass, entry)
+    alex_device_id = _register_alex_as_version_1(hass, entry)
     receipt = await _store_what_waits(hass, pushover_sandbox, entry, hass_storage)
+    registry_changes = async_capture_events(hass, er.EVENT_ENTITY_REGISTRY_UPDATED)
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -183,7 +214,13 @@ async def test_version_1_entry_moves_without_losing_anything(
         CONF_PRIORITY: 1,
     }
 
-    # Same entity IDs, unique IDs and device; filed where they now belong.
+    # Same entity IDs, unique IDs and device; filed where they now belong,
+    # never removed from the registry on the way (and brought back).
+    assert [
+        change.data["entity_id"]
+        for change in registry_changes
+        if change.data["action"] == "remove"
+    ] == []
     entities = er.async_get(hass)
     for entity_id, (domain, unique_id) in registered.items():
         assert entities.async_get_entity_id(domain, DOMAIN, unique_id) == entity_id
@@ -199,18 +236,18 @@ async def test_version_1_entry_moves_without_losing_anything(
     assert own.id == device_id
     assert own.config_subentry_id == moved.subentry_id
     assert own.via_device_id == application.id
-    for entity_id in ("notify.pushover", "notify.pushover_phone"):
+    for entity_id in ("notify.pushover", "notify.my_phone"):
         moved_entity = entities.async_get(entity_id)
         assert moved_entity is not None
         assert moved_entity.config_subentry_id == moved.subentry_id
         assert moved_entity.device_id == device_id
-    for entity_id in (
-        "sensor.pushover_messages_remaining",
-        "event.pushover_emergency_alerts",
-    ):
+    for entity_id in ("sensor.quota_left_renamed", "event.pushover_emergency_alerts"):
         app_entity = entities.async_get(entity_id)
         assert app_entity is not None
         assert app_entity.device_id == application.id
+    alex = entities.async_get("notify.alex")
+    assert alex is not None
+    assert alex.device_id == alex_device_id
 
     # The emergency alert is still followed; the queued message goes out once.
     assert receipt in entry.runtime_data.receipts.receipts
@@ -230,12 +267,45 @@ async def test_version_1_entry_moves_without_losing_anything(
     assert (latest.fields["sound"], latest.fields["priority"]) == ("doorbell", "1")
 
 
-async def test_an_entry_of_a_newer_version_is_left_alone(
+async def test_a_version_1_entry_never_set_up_moves_too(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
+    # Nothing registered yet: no device or entity to move.
     entry = _version_1_entry(pushover_sandbox)
     entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, version=3)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.MIGRATION_ERROR
-    assert CONF_USER_KEY in entry.data
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.version == 2
+    assert sorted(sub.title for sub in entry.subentries.values()) == [
+        "Alex",
+        "Pushover",
+    ]
+    notify = er.async_get(hass).async_get("notify.pushover")
+    assert notify is not None
+    [moved] = [sub for sub in entry.subentries.values() if sub.title == "Pushover"]
+    assert notify.config_subentry_id == moved.subentry_id
+
+
+@pytest.mark.parametrize(
+    ("version", "minor_version", "state"),
+    [
+        # A newer minor version is compatible: used as it is.
+        (2, 2, ConfigEntryState.LOADED),
+        # Home Assistant refuses a newer major version before asking us.
+        (3, 1, ConfigEntryState.MIGRATION_ERROR),
+    ],
+)
+async def test_an_entry_of_a_newer_version_is_left_as_it_is(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    version: int,
+    minor_version: int,
+    state: ConfigEntryState,
+) -> None:
+    entry = demo_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, version=version, minor_version=minor_version
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is state
+    assert (entry.version, entry.minor_version) == (version, minor_version)

@@ -11,8 +11,10 @@ import asyncio
 from datetime import timedelta
 import json
 from pathlib import Path
+import threading
 from typing import Any
 
+from atomicwrites import AtomicWriter
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -180,6 +182,51 @@ async def test_a_message_on_its_way_is_not_dropped_for_room(
     assert events == []
 
 
+async def test_room_made_while_the_used_up_quota_drops_drops_each_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new message makes room while the quota's drops wait for a slow disk."""
+    entry = await setup_entry(hass, pushover_sandbox)
+    events = async_capture_events(hass, EVENT_DELIVERY_FAILED)
+    pushover_sandbox.controls.add_fault("500", count=1)
+    for text in ("first", "second"):
+        await send(hass, text, title=text, ttl=60)
+    # The quota resets after both are too old: the drain gives both up.
+    pushover_sandbox.controls.add_fault("429", count=1)
+    deleting, disk_done = threading.Event(), threading.Event()
+    delete_message = outbox_module.delete_message
+
+    def slow_disk(*args: Any) -> None:
+        if not deleting.is_set():
+            deleting.set()
+            disk_done.wait(5)
+        delete_message(*args)
+
+    monkeypatch.setattr(outbox_module, "delete_message", slow_disk)
+    freezer.move_to(dt_util.utcnow() + timedelta(seconds=6))
+    async_fire_time_changed(hass)
+    assert await hass.async_add_executor_job(deleting.wait, 5)
+
+    # "first" is being given up; "second" makes room for the newest.
+    limit(monkeypatch, 1, 10**9)
+    assert (await send(hass, "newest"))["status"] == "queued"
+    disk_done.set()
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert [(event.data["title"], event.data["reason"]) for event in events] == [
+        ("second", "outbox_full"),
+        ("first", "quota_exceeded"),
+    ]
+    assert entry.runtime_data.outbox.size == 1
+    # The newest waits for the quota's reset like the rest would have.
+    sent = len(message_requests(pushover_sandbox))
+    await advance(hass, freezer, 3600)
+    assert len(message_requests(pushover_sandbox)) == sent
+
+
 async def test_a_split_message_keeps_only_what_is_left_on_disk(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,
@@ -288,6 +335,43 @@ async def test_an_outbox_of_the_old_format_is_turned_into_files(
     assert attachment is not None
     assert attachment.data == picture
     assert not any(folder.iterdir())
+
+
+async def test_a_conversion_cut_short_then_a_full_disk_sends_each_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Home Assistant stopped after the first message's file; now the disk is full.
+
+    The file already written is used, not written again; the message the disk
+    refuses is kept from memory.
+    """
+    entry = demo_entry(pushover_sandbox, recipient_id="main")
+    key = store_key(entry)
+    image = "b" * 32
+    hass_storage[key] = _old_store(key, dt_util.utcnow().isoformat(), image)
+    folder = outbox_folder(hass, entry)
+    folder.mkdir(parents=True)
+    first = hass_storage[key]["data"]["messages"][0]
+    (folder / f"{first['id']}.json").write_text(json.dumps(first | {"seq": 0}))
+    (folder / image).write_bytes(image_bytes())
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(AtomicWriter, "get_fileobject", disk_full)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.runtime_data.outbox.size == 2
+
+    await advance(hass, freezer, 6)
+    assert texts(pushover_sandbox) == ["old first", "old second"]
+    assert not any(folder.iterdir())
+    # Nothing is left waiting, not even as a count: the next goes at once.
+    assert (await send(hass, "new"))["status"] == "sent"
 
 
 async def test_damaged_message_files_and_missing_images_do_not_stop_setup(

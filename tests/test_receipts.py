@@ -445,7 +445,7 @@ async def test_glance_for_any_recipient_and_device(
         for glance in pushover_sandbox.state.glances
     ] == [(OTHER_USER, None), (OTHER_USER, "pixel"), (DEMO_USER, "tablet")]
 
-    for target in ("notify.nothing_here", "sensor.pushover_quota_left"):
+    for target in ("notify.nothing_here", "sensor.pushover_messages_remaining"):
         with pytest.raises(ServiceValidationError) as raised:
             await hass.services.async_call(
                 DOMAIN,

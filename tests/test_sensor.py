@@ -9,6 +9,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -91,6 +92,32 @@ async def test_sensors_refresh_from_apps_limits(
     pushover_sandbox.controls.add_fault("500", count=1)
     await _refresh(hass, freezer)
     assert _state(hass, REMAINING) == STATE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("fault", "asked_again_soon"),
+    [
+        # Pushover had trouble: asked again after the outbox's first wait (5 s).
+        ("500", True),
+        # Over the quota: asking again soon would not help; the next hour.
+        ("429", False),
+    ],
+)
+async def test_a_failed_refresh_is_retried_soon_only_when_that_can_help(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    fault: str,
+    asked_again_soon: bool,
+) -> None:
+    pushover_sandbox.controls.add_fault(fault, count=1, path="apps/limits")
+    await _refresh(hass, freezer)
+    assert _state(hass, REMAINING) == STATE_UNAVAILABLE
+    await advance(hass, freezer, 60)
+    assert (_state(hass, REMAINING) == "10000") is asked_again_soon
+    await _refresh(hass, freezer)
+    assert _state(hass, REMAINING) == "10000"
 
 
 async def test_refused_token_on_refresh_starts_reauth(

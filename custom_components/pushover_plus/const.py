@@ -25,6 +25,16 @@ CONF_RETRY: Final = "retry"
 CONF_EXPIRE: Final = "expire"
 CONF_TTL: Final = "ttl"
 CONF_HTML: Final = "html"
+#: The settings a recipient may give defaults for.
+DEFAULT_KEYS: Final = (
+    CONF_DEVICES,
+    CONF_SOUND,
+    CONF_PRIORITY,
+    CONF_RETRY,
+    CONF_EXPIRE,
+    CONF_TTL,
+    CONF_HTML,
+)
 
 # Action fields beyond the defaults above, named as the Messages API names them.
 ATTR_MESSAGE: Final = "message"

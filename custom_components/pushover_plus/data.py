@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 
 from .api import PushoverClient
+from .const import DEFAULT_KEYS
 
 if TYPE_CHECKING:
     from .account import Account
@@ -17,26 +18,6 @@ if TYPE_CHECKING:
     from .outbox import Outbox
     from .receipts import ReceiptTracker
     from .sending import Sender
-from .const import (
-    CONF_DEVICES,
-    CONF_EXPIRE,
-    CONF_HTML,
-    CONF_PRIORITY,
-    CONF_RETRY,
-    CONF_SOUND,
-    CONF_TTL,
-)
-
-#: The settings a recipient may give defaults for.
-DEFAULT_KEYS = (
-    CONF_DEVICES,
-    CONF_SOUND,
-    CONF_PRIORITY,
-    CONF_RETRY,
-    CONF_EXPIRE,
-    CONF_TTL,
-    CONF_HTML,
-)
 
 
 def message_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,10 +23,11 @@ from .const import (
     CONF_LEGACY_NOTIFY,
     CONF_RECIPIENT_ID,
     CONF_USER_KEY,
+    DEFAULT_KEYS,
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
-from .data import DEFAULT_KEYS, message_defaults
+from .data import message_defaults
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -36,9 +37,11 @@ _V1_RECIPIENT_ID: Final = "main"
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Bring ``entry`` to the current version; refuse one from a newer release."""
-    if entry.version > CURRENT_VERSION:
-        return False
+    """Bring ``entry`` to the current version.
+
+    Home Assistant itself refuses an entry of a newer major version, without
+    asking; one of a newer minor version is left as it is.
+    """
     if entry.version == 1:
         _migrate_v1(hass, entry)
         _LOGGER.info("Moved the user key of %s into a recipient", entry.title)
@@ -78,13 +81,16 @@ def _migrate_v1(hass: HomeAssistant, entry: ConfigEntry) -> None:
 def _move_registry_entries(
     hass: HomeAssistant, entry: ConfigEntry, subentry_id: str
 ) -> None:
-    """File the moved recipient's device and notify entities under its subentry."""
+    """File the moved recipient's device and notify entities under its subentry.
+
+    The entities go first: a device that changes subentry takes the registry
+    entries still filed under its old one with it (deleting them, and the
+    user's names and settings), so the notify entities move to the subentry and
+    the rest leave the device; setup files those under the application's device.
+    """
     prefix = f"{entry.entry_id}_{_V1_RECIPIENT_ID}"
     devices = dr.async_get(hass)
-    if device := devices.async_get_device_by_identifier(
-        (DOMAIN, prefix), entry.entry_id
-    ):
-        devices.async_update_device(device.id, new_config_subentry_id=subentry_id)
+    device = devices.async_get_device_by_identifier((DOMAIN, prefix), entry.entry_id)
     entities = er.async_get(hass)
     for registered in er.async_entries_for_config_entry(entities, entry.entry_id):
         if registered.domain == "notify" and (
@@ -94,3 +100,7 @@ def _move_registry_entries(
             entities.async_update_entity(
                 registered.entity_id, config_subentry_id=subentry_id
             )
+        elif device is not None and registered.device_id == device.id:
+            entities.async_update_entity(registered.entity_id, device_id=None)
+    if device is not None:
+        devices.async_update_device(device.id, new_config_subentry_id=subentry_id)

@@ -34,7 +34,13 @@ from homeassistant.util.json import json_loads
 from .api import Attachment
 from .const import DOMAIN
 from .message import Outgoing
-from .storage import aware_time, text_or_none, texts, whole_number_or_none
+from .storage import (
+    aware_time,
+    parse_each,
+    text_or_none,
+    texts,
+    whole_number_or_none,
+)
 
 STORAGE_VERSION: Final = 1
 
@@ -256,13 +262,7 @@ def load_folder(folder: Path, legacy: Sequence[QueuedMessage]) -> Folder:
                 unwritten.append(item)
     found = list(folder.iterdir()) if folder.is_dir() else []
     files = [path for path in found if path.name.endswith(_SUFFIX)]
-    items: list[QueuedMessage] = []
-    for path in files:
-        try:
-            items.append(_read_message(path))
-        except TypeError:
-            continue
-    unreadable = len(files) - len(items)
+    items, unreadable = parse_each(files, _read_message)
     items += unwritten
     missing = _find_images(folder, items)
     keep = {f"{item.id}{_SUFFIX}" for item in items} | {

@@ -7,7 +7,7 @@ keep the rest. :func:`salvage` recovers the whole entries of a file cut short.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 import json
 from pathlib import Path
@@ -66,6 +66,16 @@ def parse[T](
     entries = data.get(key, []) if isinstance(data, Mapping) else None
     if not isinstance(entries, list):
         return [], 1
+    return parse_each(entries, parse_one)
+
+
+def parse_each[S, T](
+    entries: Sequence[S], parse_one: Callable[[S], T]
+) -> tuple[list[T], int]:
+    """Return what ``parse_one`` reads of ``entries``, and how many it could not.
+
+    ``parse_one`` raises TypeError for an entry it cannot read.
+    """
     parsed: list[T] = []
     for entry in entries:
         try:

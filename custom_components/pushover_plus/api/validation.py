@@ -113,25 +113,38 @@ def validate_tag(tag: object) -> str:
     return tag
 
 
+def _wrong_type(field: str, code: ValidationCode, what: str) -> MessageValidationError:
+    """Return the error for a field whose value is not of the type it takes."""
+    return _fail(field, code, f"The {field} field must be {what}.", {"field": field})
+
+
 def _integer(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(field, ValidationCode.VALUE_NOT_INTEGER, "a whole number")
+    return value
+
+
+def _in_range(
+    value: object,
+    field: str,
+    bounds: tuple[int, int],
+    code: ValidationCode,
+    what: str,
+) -> None:
+    """Check that ``value`` is a whole number within ``bounds`` (both included)."""
+    low, high = bounds
+    if not low <= _integer(value, field) <= high:
         raise _fail(
             field,
-            ValidationCode.VALUE_NOT_INTEGER,
-            f"The {field} field must be a whole number.",
-            {"field": field},
+            code,
+            f"{what} must be between {low} and {high}.",
+            {"min": str(low), "max": str(high)},
         )
-    return value
 
 
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
-        raise _fail(
-            field,
-            ValidationCode.VALUE_NOT_TEXT,
-            f"The {field} field must be text.",
-            {"field": field},
-        )
+        raise _wrong_type(field, ValidationCode.VALUE_NOT_TEXT, "text")
     return value
 
 
@@ -155,11 +168,8 @@ def _string_list(value: str | Sequence[str], field: str) -> tuple[str, ...]:
         return (value,)
     # Tuples and lists first: the Sequence check is slow for every message.
     if not isinstance(value, (tuple, list, Sequence)):
-        raise _fail(
-            field,
-            ValidationCode.VALUE_NOT_TEXT,
-            f"The {field} field must be text or a list of text.",
-            {"field": field},
+        raise _wrong_type(
+            field, ValidationCode.VALUE_NOT_TEXT, "text or a list of text"
         )
     return tuple(value)
 
@@ -428,14 +438,13 @@ def validate_message(message: Message) -> tuple[str, ...]:
             "would ignore them.",
         )
     if message.priority is not None:
-        priority = _integer(message.priority, "priority")
-        if not MIN_PRIORITY <= priority <= MAX_PRIORITY:
-            raise _fail(
-                "priority",
-                ValidationCode.PRIORITY_OUT_OF_RANGE,
-                f"The priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}.",
-                {"min": str(MIN_PRIORITY), "max": str(MAX_PRIORITY)},
-            )
+        _in_range(
+            message.priority,
+            "priority",
+            (MIN_PRIORITY, MAX_PRIORITY),
+            ValidationCode.PRIORITY_OUT_OF_RANGE,
+            "The priority",
+        )
     if message.priority == EMERGENCY_PRIORITY:
         _validate_emergency(message)
     elif message.ttl is not None and _integer(message.ttl, "ttl") <= 0:
@@ -481,15 +490,13 @@ def validate_glance(glance: Glance) -> None:
     if glance.count is not None:
         _integer(glance.count, "count")
     if glance.percent is not None:
-        percent = _integer(glance.percent, "percent")
-        if not MIN_GLANCE_PERCENT <= percent <= MAX_GLANCE_PERCENT:
-            raise _fail(
-                "percent",
-                ValidationCode.PERCENT_OUT_OF_RANGE,
-                f"The percentage must be between {MIN_GLANCE_PERCENT} and "
-                f"{MAX_GLANCE_PERCENT}.",
-                {"min": str(MIN_GLANCE_PERCENT), "max": str(MAX_GLANCE_PERCENT)},
-            )
+        _in_range(
+            glance.percent,
+            "percent",
+            (MIN_GLANCE_PERCENT, MAX_GLANCE_PERCENT),
+            ValidationCode.PERCENT_OUT_OF_RANGE,
+            "The percentage",
+        )
 
 
 def is_valid_key(value: object) -> bool:
