@@ -158,6 +158,27 @@ async def test_hourly_refresh_adds_and_retires_device_entities(
     assert registry.async_get("notify.pushover_watch") is not None
 
 
+async def test_a_device_removed_at_pushover_adds_nothing_and_keeps_its_entity(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await setup_entry(hass, pushover_sandbox)
+    before = set(hass.states.async_entity_ids("notify"))
+    pushover_sandbox.controls.set_devices(DEMO_USER, ["phone", "desktop"])
+
+    await advance(hass, freezer, 3601)
+
+    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == (
+        "phone",
+        "desktop",
+    )
+    assert set(hass.states.async_entity_ids("notify")) == before
+    tablet = hass.states.get("notify.pushover_tablet")
+    assert tablet is not None
+    assert tablet.state != STATE_UNAVAILABLE
+
+
 async def test_start_while_pushover_is_down(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,

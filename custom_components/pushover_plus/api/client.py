@@ -610,9 +610,18 @@ class PushoverClient:
         if debug:
             _LOGGER.debug("Pushover %s %s", method, scrub_secrets(path, secrets))
         try:
-            status, headers, raw = await self._request(
-                method, path, body=body, params=params
-            )
+            async with self._session.request(
+                method,
+                _endpoint(self._base_url, path),
+                params=params,
+                data=body,
+                headers=_FORM_HEADERS if isinstance(body, bytes) else None,
+                timeout=self._timeout,
+                allow_redirects=False,
+                raise_for_status=False,
+            ) as response:
+                status, headers = response.status, response.headers
+                raw = await response.read()
         except (TimeoutError, aiohttp.ClientError) as err:
             request = f"{method} {scrub_secrets(path, secrets)}"
             raise self._transport_error(err, part, request, secrets) from None
@@ -629,27 +638,6 @@ class PushoverClient:
                 _request_id(data),
             )
         return _reply_data(status, data, quota, secrets, read_only=read_only), quota
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: aiohttp.MultipartWriter | bytes | None,
-        params: Mapping[str, str] | None,
-    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
-        """Send one request; return the reply's status, headers and body."""
-        async with self._session.request(
-            method,
-            _endpoint(self._base_url, path),
-            params=params,
-            data=body,
-            headers=_FORM_HEADERS if isinstance(body, bytes) else None,
-            timeout=self._timeout,
-            allow_redirects=False,
-            raise_for_status=False,
-        ) as response:
-            return response.status, response.headers, await response.read()
 
     def _transport_error(
         self,
