@@ -22,13 +22,19 @@ from .const import DOMAIN
 from .data import PushoverPlusConfigEntry
 
 
-def invalid(translation_key: str, /, **placeholders: str) -> ServiceValidationError:
-    """Return the error for a caller's mistake."""
-    return ServiceValidationError(
+def _translated[E: HomeAssistantError](
+    kind: type[E], translation_key: str, placeholders: dict[str, str]
+) -> E:
+    return kind(
         translation_domain=DOMAIN,
         translation_key=translation_key,
         translation_placeholders=placeholders,
     )
+
+
+def invalid(translation_key: str, /, **placeholders: str) -> ServiceValidationError:
+    """Return the error for a caller's mistake."""
+    return _translated(ServiceValidationError, translation_key, placeholders)
 
 
 def invalid_field(
@@ -58,11 +64,7 @@ def translated_errors(
 
 def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
     """Return the error for an action that could not be carried out."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=translation_key,
-        translation_placeholders=placeholders,
-    )
+    return _translated(HomeAssistantError, translation_key, placeholders)
 
 
 def api_error(

@@ -220,6 +220,19 @@ class Outbox:
             for recipient_id in recipient_ids
         )
 
+    def _warn_next_attempt(
+        self, article: str, item: QueuedMessage, what: str, why: object
+    ) -> None:
+        """Warn that ``item`` waits, why, and when it is tried next."""
+        _LOGGER.warning(
+            "%s Pushover message for %s %s (%s); next attempt at %s",
+            article,
+            self._who(item.recipient_ids),
+            what,
+            why,
+            self._next_attempt.isoformat(),
+        )
+
     # The waiting messages ---------------------------------------------------
 
     def _add(self, item: QueuedMessage) -> None:
@@ -403,12 +416,8 @@ class Outbox:
             self._next_attempt = max(self._next_attempt, not_before)
         self._add(item)
         # The one warning per queued message, whichever way it was sent.
-        _LOGGER.warning(
-            "A Pushover message for %s was not sent yet: it waits in the outbox "
-            "(%s); next attempt at %s",
-            self._who(item.recipient_ids),
-            reason,
-            self._next_attempt.isoformat(),
+        self._warn_next_attempt(
+            "A", item, "was not sent yet: it waits in the outbox", reason
         )
         await self._async_make_room(item)
         self._refresh_issue(now)
@@ -634,13 +643,7 @@ class Outbox:
             delay = FIRST_RETRY * 2 ** min(self._failures - 1, _MAX_DOUBLINGS)
             self._next_attempt = now + min(delay, MAX_RETRY)
             await self._async_write(item)
-            _LOGGER.warning(
-                "A queued Pushover message for %s failed again (%s); next attempt "
-                "at %s",
-                self._who(item.recipient_ids),
-                err,
-                self._next_attempt.isoformat(),
-            )
+            self._warn_next_attempt("A queued", item, "failed again", err)
             return False
         reason = (
             DropReason.UNCONFIRMED
