@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigSubentryData, ConfigSubentryDataWithId
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
@@ -28,7 +28,7 @@ from custom_components.pushover_plus.const import (
     SUBENTRY_RECIPIENT,
 )
 from custom_components.pushover_plus.migration import CURRENT_VERSION
-from sandbox.seed import DEMO_TOKEN, DEMO_USER
+from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER
 from sandbox.server import SandboxServer
 from tests.images import FakeCamera, FakeImage, image_bytes
 
@@ -72,18 +72,24 @@ def demo_entry(
     defaults: dict[str, Any] | None = None,
     subentries: list[ConfigSubentryData] | None = None,
     recipient_id: str | None = None,
+    entry_id: str | None = None,
+    first_subentry_id: str | None = None,
 ) -> MockConfigEntry:
     """Return an entry that talks to the sandbox, not yet added.
 
     Its first recipient, named like the entry, has ``user_key`` and
     ``defaults`` and receives notify.<name>; ``subentries`` are further ones.
     ``recipient_id`` is the one an entry moved from version 1 keeps ("main").
+    ``entry_id`` and ``first_subentry_id`` pin ids (for snapshots).
     """
     first = recipient(name, user_key, **(defaults or {}))
     first["data"] = {**first["data"], CONF_LEGACY_NOTIFY: True}
     if recipient_id is not None:
         first["data"][CONF_RECIPIENT_ID] = recipient_id
+    if first_subentry_id is not None:
+        first = with_id(first, first_subentry_id)
     return MockConfigEntry(
+        entry_id=entry_id,
         domain=DOMAIN,
         title=name,
         version=CURRENT_VERSION,
@@ -101,6 +107,33 @@ def recipient(title: str, user_key: str, **defaults: Any) -> ConfigSubentryData:
         title=title,
         unique_id=None,
     )
+
+
+def with_id(subentry: ConfigSubentryData, subentry_id: str) -> ConfigSubentryData:
+    """Return ``subentry`` with a pinned id (for snapshots)."""
+    return ConfigSubentryDataWithId(**subentry, subentry_id=subentry_id)
+
+
+#: The ids snapshot tests pin, so that snapshots do not change between runs.
+PINNED_ENTRY_ID = "01JPUSHOVERPLUSENTRY000000"
+PINNED_SUBENTRY_IDS = ("01JPUSHOVERPLUSFIRST000000", "01JPUSHOVERPLUSFAMILY00000")
+
+
+@pytest.fixture
+async def pinned_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> MockConfigEntry:
+    """Return a set-up entry with pinned ids: a user and a group recipient."""
+    entry = demo_entry(
+        pushover_sandbox,
+        entry_id=PINNED_ENTRY_ID,
+        first_subentry_id=PINNED_SUBENTRY_IDS[0],
+        subentries=[with_id(recipient("Family", DEMO_GROUP), PINNED_SUBENTRY_IDS[1])],
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 @pytest.fixture

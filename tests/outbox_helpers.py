@@ -113,3 +113,19 @@ def fields_as_sent(record: MessageRecord) -> dict[str, str]:
         for key, value in record.fields.items()
         if key not in ("token", "user", "timestamp")
     }
+
+
+def account_key(entry: MockConfigEntry) -> str:
+    """Return the storage key of what an entry learnt."""
+    return f"pushover_plus.account.{entry.entry_id}"
+
+
+def asked(sandbox: SandboxServer, endpoint: str) -> int:
+    """Return how many requests went to ``endpoint``."""
+    return sum(1 for request in sandbox.state.requests if endpoint in request.path)
+
+
+async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Unload the entry and set it up again from what it stored."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)

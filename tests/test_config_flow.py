@@ -677,7 +677,7 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
         CONF_HTML: True,
     }
     await hass.async_block_till_done()
-    recipient = loaded_entry.runtime_data.recipients[subentry_id]
+    recipient = loaded_entry.runtime_data.coordinator.data.recipients[subentry_id]
     assert recipient.defaults[CONF_SOUND] == "doorbell"
 
     # Reopened, the form shows the stored defaults and each device once.
@@ -738,7 +738,7 @@ async def test_add_recipient_subentry(
     assert result["title"] == "Alex"
     assert result["data"] == {CONF_USER_KEY: OTHER_USER}
     await hass.async_block_till_done()
-    recipients = loaded_entry.runtime_data.recipients
+    recipients = loaded_entry.runtime_data.coordinator.data.recipients
     assert {recipient.name for recipient in recipients.values()} == {"Pushover", "Alex"}
 
 

@@ -411,7 +411,7 @@ async def test_the_key_is_checked_stored_shown_and_removed(
     await hass.async_block_till_done()
     subentry = loaded_entry.subentries[subentry_id]
     assert subentry.data[CONF_ENCRYPTION_KEY] == DEMO_USER_ENCRYPTION_KEY
-    recipient_now = loaded_entry.runtime_data.recipients[subentry_id]
+    recipient_now = loaded_entry.runtime_data.coordinator.data.recipients[subentry_id]
     assert recipient_now.encryption_key == bytes.fromhex(DEMO_USER_ENCRYPTION_KEY)
     assert DEMO_USER_ENCRYPTION_KEY not in repr(recipient_now)
     await send(hass, "Now encrypted", title="Key")

@@ -55,10 +55,10 @@ async def test_setup_learns_devices_sounds_and_recipients(
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
 
-    runtime = entry.runtime_data
-    assert runtime.sounds["doorbell"] == "Doorbell (custom)"
-    assert "pianobar" in runtime.sounds
-    by_name = {recipient.name: recipient for recipient in runtime.recipients.values()}
+    known = entry.runtime_data.coordinator.data
+    assert known.sounds["doorbell"] == "Doorbell (custom)"
+    assert "pianobar" in known.sounds
+    by_name = {recipient.name: recipient for recipient in known.recipients.values()}
     assert by_name["Pushover"].devices == ("phone", "tablet", "desktop")
     assert by_name["Pushover"].subentry_id == first_recipient_id(entry)
     assert by_name["Alex"].devices == ("pixel",)
@@ -129,9 +129,10 @@ async def test_removing_a_recipient_removes_its_device(
     await hass.async_block_till_done()
 
     assert entry.state is ConfigEntryState.LOADED
-    assert [recipient.name for recipient in entry.runtime_data.recipients.values()] == [
-        "Pushover"
-    ]
+    assert [
+        recipient.name
+        for recipient in entry.runtime_data.coordinator.data.recipients.values()
+    ] == ["Pushover"]
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert sorted(device.model or "" for device in devices) == [
         "Application",
@@ -188,7 +189,12 @@ async def test_no_active_devices_is_a_repair_not_a_retry(
     entry = demo_entry(pushover_sandbox, user_key=NO_DEVICE_USER)
     await _setup(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.recipients[first_recipient_id(entry)].devices == ()
+    assert (
+        entry.runtime_data.coordinator.data.recipients[
+            first_recipient_id(entry)
+        ].devices
+        == ()
+    )
 
     issue_id = f"no_active_devices_{entry.entry_id}_{first_recipient_id(entry)}"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)

@@ -188,11 +188,13 @@ async def test_a_cancelled_sender_does_not_break_the_send(
     delivered: int,
 ) -> None:
     runtime = loaded_entry.runtime_data
-    recipient = runtime.recipients[first_recipient_id(loaded_entry)]
-    outgoing = prepare(loaded_entry, recipient, {"message": "Hi"})
+    recipient = runtime.coordinator.data.recipients[first_recipient_id(loaded_entry)]
+    outgoing = prepare(
+        loaded_entry, recipient, {"message": "Hi"}, sounds={}, callback_url=None
+    )
     pushover_sandbox.controls.add_fault(fault, count=1, delay=0.2)
     sending = asyncio.ensure_future(
-        runtime.sender.async_send(outgoing, recipient, None)
+        runtime.sender.async_send_prepared(outgoing, recipient, None)
     )
     await asyncio.sleep(0.05)  # the request is on its way
     sending.cancel()

@@ -16,7 +16,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.pushover_plus.const import CONF_QUOTA_WARNING, DOMAIN
-from custom_components.pushover_plus.coordinator import QUOTA_REFRESH, QUOTA_SHOW_DELAY
+from custom_components.pushover_plus.coordinator import (
+    QUOTA_SHOW_DELAY,
+    REFRESH_INTERVAL,
+)
 from sandbox.seed import DEMO_TOKEN, OTHER_TOKEN, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
@@ -51,7 +54,7 @@ async def _show(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 
 
 async def _refresh(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
-    freezer.tick(QUOTA_REFRESH + timedelta(seconds=1))
+    freezer.tick(REFRESH_INTERVAL + timedelta(seconds=1))
     async_fire_time_changed(hass)
     # Coordinators refresh in background tasks.
     await hass.async_block_till_done(wait_background_tasks=True)

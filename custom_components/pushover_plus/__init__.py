@@ -7,25 +7,14 @@ from typing import Any
 
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    ConfigEntryNotReady,
-)
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 
-from .account import Account, Learnt, async_remove_account
-from .api import (
-    InvalidTokenError,
-    InvalidUserError,
-    MessageValidationError,
-    PushoverClient,
-    PushoverError,
-    parse_encryption_key,
-)
+from .account import Account, async_remove_account
+from .api import MessageValidationError, PushoverClient, parse_encryption_key
 from .const import (
     BUILTIN_DOMAIN,
     BUILTIN_ISSUE_PREFIX,
@@ -38,8 +27,10 @@ from .const import (
     DOMAIN,
     SUBENTRY_RECIPIENT,
 )
-from .coordinator import QuotaCoordinator
+from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry, PushoverPlusData, RecipientConfig
+from .delivery import Courier
+from .entity import async_register_application
 from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
@@ -67,7 +58,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> bool:
-    """Start from what Pushover said before, or ask it first.
+    """Wire the entry's collaborators; start from stored answers, or ask first.
 
     With stored answers nothing waits for the network: Pushover is asked
     again in the background, and messages wait in the outbox meanwhile.
@@ -78,34 +69,40 @@ async def async_setup_entry(
         entry.add_update_listener(_async_reload_on_update)
     client = _client(hass, entry)
     account = Account(hass, entry, client, _configured(entry))
-    learnt = await account.async_load()
-    stored = learnt is not None
-    if learnt is None:
-        learnt = await _async_ask_first(account)
-
-    entry.runtime_data = runtime = PushoverPlusData(
-        client=client,
-        account=account,
-        sounds=learnt.sounds,
-        recipients={},
-        sender=Sender(hass, entry),
-        legacy_service=PushoverLegacyNotifyService(entry),
-        outbox=Outbox(hass, entry),
-        receipts=ReceiptTracker(hass, entry),
-        quota=QuotaCoordinator(hass, entry, learnt.quota),
+    coordinator = PushoverCoordinator(hass, entry, account)
+    if (stored := await account.async_load()) is not None:
+        coordinator.async_set_updated_data(stored)
+    else:
+        await coordinator.async_config_entry_first_refresh()
+    courier = Courier(hass, client, entry.entry_id)
+    outbox = Outbox(hass, entry, courier, coordinator)
+    receipts = ReceiptTracker(hass, entry, client, coordinator)
+    sender = Sender(
+        hass,
+        entry,
+        coordinator=coordinator,
+        receipts=receipts,
+        outbox=outbox,
+        courier=courier,
     )
-    account.async_use(account.recipients(learnt))
-    if not stored:
-        await account.async_save(learnt.quota)
-    await runtime.receipts.async_start()
-    await runtime.outbox.async_load()
+    entry.runtime_data = PushoverPlusData(
+        client=client,
+        coordinator=coordinator,
+        sender=sender,
+        legacy_service=PushoverLegacyNotifyService(entry, sender, coordinator),
+        outbox=outbox,
+        receipts=receipts,
+        application_device_id=async_register_application(hass, entry),
+    )
+    await receipts.async_start()
+    await outbox.async_load()
     _async_offer_builtin_removal(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.legacy_service.async_start(hass)
-    if stored:
+    if stored is not None:
         entry.async_create_background_task(
             hass,
-            runtime.quota.async_refresh(),
+            coordinator.async_refresh(),
             f"{DOMAIN} ask Pushover {entry.entry_id}",
             eager_start=False,
         )
@@ -158,26 +155,6 @@ def _stored_encryption_key(name: str, data: Mapping[str, Any]) -> bytes | None:
             translation_key="stored_encryption_key_invalid",
             translation_placeholders={"recipient": name},
         ) from None
-
-
-async def _async_ask_first(account: Account) -> Learnt:
-    """Ask Pushover for everything on a first setup: without it, nothing starts."""
-    try:
-        return await account.async_fetch()
-    except InvalidTokenError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_api_key"
-        ) from err
-    except InvalidUserError as err:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN, translation_key="invalid_user_key"
-        ) from err
-    except PushoverError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 @callback

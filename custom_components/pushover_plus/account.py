@@ -1,55 +1,39 @@
-"""What Pushover says about the account: devices, groups, sounds and limits.
+"""Asking Pushover about the account, and the store that keeps its answers.
 
-The first setup asks Pushover and keeps the answers in a store. Every later
-start loads them from there without waiting for the network, and the quota
-coordinator asks again in the background (then every hour). A message naming a
-device or sound the entry does not know asks again first, at most once a minute
-per recipient and once a minute for the sounds, since devices and custom sounds
-are added at Pushover at any time.
-
-The store holds no key: recipients are known by their recipient id.
+:class:`Account` fetches each recipient's devices and group flag, the sounds
+and the quota, and stores them so that a later start needs no network. The
+store holds no key: recipients are known by their recipient id, keys by a
+digest. The coordinator decides when to ask (see coordinator.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 import hashlib
 import logging
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import NoActiveDevicesError, PushoverClient, PushoverError, Quota
+from .api import NoActiveDevicesError, PushoverClient, Quota
 from .const import CLIENTS_URL, CONF_API_KEY, DOMAIN
 from .data import (
+    AccountData,
     PushoverPlusConfigEntry,
     Recipient,
     RecipientConfig,
     message_defaults,
 )
-from .entity import async_register_devices
 from .repairs import async_show_warning
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
-#: How often an unknown device or sound may make Pushover be asked again.
-ASK_AGAIN: Final = timedelta(minutes=1)
-#: The key under which asking for the sounds is timed.
-_SOUNDS: Final = "sounds"
-
-
-def signal_recipients_changed(entry_id: str) -> str:
-    """Return the dispatcher signal sent when a recipient's devices changed."""
-    return f"{DOMAIN}_recipients_changed_{entry_id}"
 
 
 def _storage_key(entry_id: str) -> str:
@@ -72,8 +56,8 @@ class Facts:
 
 
 @dataclass(frozen=True, slots=True)
-class Learnt:
-    """Everything setup needs from Pushover."""
+class _Stored:
+    """The stored answers, with what they say of each recipient."""
 
     sounds: dict[str, str]
     quota: Quota
@@ -85,15 +69,11 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
-def _learnt_to_json(
-    token: str,
-    sounds: Mapping[str, str],
-    quota: Quota,
-    recipients: Mapping[str, Recipient],
-) -> dict[str, Any]:
+def _to_json(token: str, data: AccountData) -> dict[str, Any]:
+    quota = data.quota
     return {
         "token": fingerprint(token),
-        "sounds": dict(sounds),
+        "sounds": dict(data.sounds),
         "quota": {
             "limit": quota.limit,
             "remaining": quota.remaining,
@@ -105,14 +85,14 @@ def _learnt_to_json(
                 "devices": list(recipient.devices),
                 "group": recipient.is_group,
             }
-            for recipient_id, recipient in recipients.items()
+            for recipient_id, recipient in data.recipients.items()
         },
     }
 
 
-def _learnt_from_json(
+def _from_json(
     data: Mapping[str, Any], token: str, configs: Mapping[str, RecipientConfig]
-) -> Learnt | None:
+) -> _Stored | None:
     """Read the stored answers, None when they are another token's.
 
     Answers about a recipient whose key changed are left out. Raises
@@ -135,7 +115,7 @@ def _learnt_from_json(
         if recipient_id in configs
         and facts["key"] == fingerprint(configs[recipient_id].user_key)
     }
-    return Learnt(
+    return _Stored(
         dict(sounds),
         Quota(int(quota["limit"]), int(quota["remaining"]), reset),
         recipients,
@@ -143,7 +123,7 @@ def _learnt_from_json(
 
 
 class Account:
-    """Keeps an entry's recipients and sounds current, and stored."""
+    """Asks Pushover about an entry's recipients and sounds; stores the answers."""
 
     def __init__(
         self,
@@ -164,66 +144,66 @@ class Account:
             private=True,
             atomic_writes=True,
         )
-        self._asked: dict[str, datetime] = {}
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def async_load(self) -> Learnt | None:
-        """Return what an earlier setup learnt with this token, or None."""
+    @property
+    def recipient_ids(self) -> list[str]:
+        """Return the ids of the configured recipients."""
+        return list(self._configs)
+
+    async def async_load(self) -> AccountData | None:
+        """Return what an earlier setup learnt with this token, or None.
+
+        A recipient added since the answers were stored has no known device
+        until Pushover is asked.
+        """
         data = await self._store.async_load()
         if data is None:
             return None
         try:
-            return _learnt_from_json(
-                data, self._entry.data[CONF_API_KEY], self._configs
-            )
+            stored = _from_json(data, self._entry.data[CONF_API_KEY], self._configs)
         except TypeError, ValueError, KeyError, AttributeError:
             _LOGGER.warning(
                 "What Pushover told %s before could not be read: asking again",
                 self._entry.title,
             )
             return None
+        if stored is None:
+            return None
+        return AccountData(
+            {
+                recipient_id: _recipient(config, stored.recipients.get(recipient_id))
+                for recipient_id, config in self._configs.items()
+            },
+            stored.sounds,
+            stored.quota,
+        )
 
-    async def async_fetch(self) -> Learnt:
+    async def async_fetch(self) -> AccountData:
         """Ask Pushover for everything; raises the client's errors."""
-        sounds, quota, facts = await asyncio.gather(
+        sounds, quota, recipients = await asyncio.gather(
             self._client.get_sounds(),
             self._client.get_limits(),
             asyncio.gather(
-                *(self._async_ask(config) for config in self._configs.values())
+                *(
+                    self.async_fetch_recipient(recipient_id)
+                    for recipient_id in self._configs
+                )
             ),
         )
-        now = dt_util.utcnow()
-        self._asked.update(dict.fromkeys([_SOUNDS, *self._configs], now))
-        return Learnt(sounds, quota, dict(zip(self._configs, facts, strict=True)))
-
-    def recipients(self, learnt: Learnt) -> dict[str, Recipient]:
-        """Return every configured recipient with what is known of it.
-
-        A recipient added since the answers were stored has no known device
-        until Pushover is asked.
-        """
-        return {
-            recipient_id: self._recipient(config, learnt.recipients.get(recipient_id))
-            for recipient_id, config in self._configs.items()
-        }
-
-    @staticmethod
-    def _recipient(config: RecipientConfig, facts: Facts | None) -> Recipient:
-        facts = facts or Facts()
-        return Recipient(
-            recipient_id=config.recipient_id,
-            name=config.name,
-            user_key=config.user_key,
-            subentry_id=config.subentry_id,
-            devices=facts.devices,
-            is_group=facts.is_group,
-            defaults=message_defaults(config.settings),
-            encryption_key=config.encryption_key,
+        return AccountData(
+            {recipient.recipient_id: recipient for recipient in recipients},
+            sounds,
+            quota,
         )
 
-    async def _async_ask(self, config: RecipientConfig) -> Facts:
+    async def async_fetch_sounds(self) -> dict[str, str]:
+        """Ask Pushover for the account's sounds; raises the client's errors."""
+        return await self._client.get_sounds()
+
+    async def async_fetch_recipient(self, recipient_id: str) -> Recipient:
         """Ask for a recipient's devices; no device is a repair, not a failure."""
-        issue_id = f"no_active_devices_{self._entry.entry_id}_{config.recipient_id}"
+        config = self._configs[recipient_id]
+        issue_id = f"no_active_devices_{self._entry.entry_id}_{recipient_id}"
         try:
             validation = await self._client.validate_user(config.user_key)
         except NoActiveDevicesError:
@@ -238,91 +218,28 @@ class Account:
                 {"recipient": config.name, "clients_url": CLIENTS_URL},
                 learn_more_url=CLIENTS_URL,
             )
-            return Facts()
+            return _recipient(config, None)
         ir.async_delete_issue(self._hass, DOMAIN, issue_id)
-        return Facts(validation.devices, validation.is_group)
+        return _recipient(config, Facts(validation.devices, validation.is_group))
 
-    async def async_save(self, quota: Quota) -> None:
-        """Store the recipients and sounds in use, with ``quota``."""
-        runtime = self._entry.runtime_data
-        await self._store.async_save(
-            _learnt_to_json(
-                self._entry.data[CONF_API_KEY],
-                runtime.sounds,
-                quota,
-                runtime.recipients,
-            )
-        )
+    async def async_save(self, data: AccountData) -> None:
+        """Store ``data`` for the next start."""
+        await self._store.async_save(_to_json(self._entry.data[CONF_API_KEY], data))
 
     async def async_forget(self) -> None:
         """Delete the stored answers (the next setup asks Pushover first)."""
         await self._store.async_remove()
 
-    async def async_refresh(self) -> Quota:
-        """Ask Pushover for everything again and use it; raises the client's errors."""
-        learnt = await self.async_fetch()
-        self._entry.runtime_data.sounds = learnt.sounds
-        self.async_use(self.recipients(learnt))
-        await self.async_save(learnt.quota)
-        return learnt.quota
 
-    @callback
-    def async_use(self, recipients: Mapping[str, Recipient]) -> None:
-        """Make ``recipients`` current: their devices, entities and registry entries."""
-        current = self._entry.runtime_data.recipients
-        changed = any(current.get(key) != value for key, value in recipients.items())
-        current.update(recipients)
-        async_register_devices(self._hass, self._entry, recipients.values())
-        if changed:
-            async_dispatcher_send(
-                self._hass, signal_recipients_changed(self._entry.entry_id)
-            )
-
-    async def async_check_devices(self, recipient: Recipient) -> Recipient:
-        """Ask Pushover for a recipient's devices again; return it as now known."""
-        recipient_id = recipient.recipient_id
-        runtime = self._entry.runtime_data
-
-        async def ask() -> None:
-            config = self._configs[recipient_id]
-            facts = await self._async_ask(config)
-            self.async_use({recipient_id: self._recipient(config, facts)})
-            await self.async_save(runtime.quota.data)
-
-        await self._async_ask_once(
-            recipient_id, f"the devices of {recipient.name}", ask
-        )
-        return runtime.recipients[recipient_id]
-
-    async def async_check_sounds(self) -> None:
-        """Ask Pushover for the account's sounds again."""
-        runtime = self._entry.runtime_data
-
-        async def ask() -> None:
-            runtime.sounds = await self._client.get_sounds()
-            await self.async_save(runtime.quota.data)
-
-        await self._async_ask_once(_SOUNDS, "the sounds", ask)
-
-    async def _async_ask_once(
-        self, key: str, what: str, ask: Callable[[], Awaitable[None]]
-    ) -> None:
-        """Run ``ask`` unless it ran for ``key`` less than a minute ago.
-
-        Callers that wait meanwhile get its answer. A failure leaves what was
-        known: the caller decides with that.
-        """
-        async with self._locks[key]:
-            now = dt_util.utcnow()
-            if (last := self._asked.get(key)) is not None and now - last < ASK_AGAIN:
-                return
-            self._asked[key] = now
-            try:
-                await ask()
-            except PushoverError as err:
-                _LOGGER.warning(
-                    "Could not ask Pushover again about %s (%s): %s",
-                    what,
-                    self._entry.title,
-                    err,
-                )
+def _recipient(config: RecipientConfig, facts: Facts | None) -> Recipient:
+    facts = facts or Facts()
+    return Recipient(
+        recipient_id=config.recipient_id,
+        name=config.name,
+        user_key=config.user_key,
+        subentry_id=config.subentry_id,
+        devices=facts.devices,
+        is_group=facts.is_group,
+        defaults=message_defaults(config.settings),
+        encryption_key=config.encryption_key,
+    )

@@ -204,7 +204,7 @@ def _loaded(entry: ConfigEntry) -> bool:
 def _known_sounds(entry: PushoverPlusConfigEntry) -> Mapping[str, str]:
     """Sounds from the API when the entry is loaded, else the built-in ones."""
     if _loaded(entry):
-        return entry.runtime_data.sounds
+        return entry.runtime_data.coordinator.data.sounds
     return {sound: sound for sound in BUILTIN_SOUNDS}
 
 
@@ -213,8 +213,10 @@ def _known_devices(
 ) -> list[str]:
     """Devices the API reported for a recipient, plus those already chosen."""
     devices: list[str] = list(current.get(CONF_DEVICES, []))
-    if _loaded(entry) and recipient_id in entry.runtime_data.recipients:
-        for device in entry.runtime_data.recipients[recipient_id].devices:
+    if _loaded(entry) and (
+        recipient := entry.runtime_data.coordinator.data.recipients.get(recipient_id)
+    ):
+        for device in recipient.devices:
             if device not in devices:
                 devices.append(device)
     return devices
@@ -759,7 +761,9 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
             return {}, {CONF_ENCRYPTION_KEY: "encryption_self_test_failed"}
         entry: PushoverPlusConfigEntry = self._get_entry()
         if _loaded(entry) and (
-            known := entry.runtime_data.recipients.get(self._recipient_id())
+            known := entry.runtime_data.coordinator.data.recipients.get(
+                self._recipient_id()
+            )
         ):
             is_group = known.is_group
         else:

@@ -48,6 +48,8 @@ ATTR_MONOSPACE: Final = "monospace"
 ATTR_ATTACHMENT: Final = "attachment"
 #: Whether a message goes end-to-end encrypted (by default when there is a key).
 ATTR_ENCRYPT: Final = "encrypt"
+#: The glance of one device of a recipient (pushover_plus.update_glance).
+ATTR_DEVICE: Final = "device"
 
 # Entry options.
 CONF_LONG_MESSAGE: Final = "long_message"

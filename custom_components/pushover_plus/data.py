@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 
-from .api import PushoverClient
+from .api import PushoverClient, Quota
 from .const import DEFAULT_KEYS
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .coordinator import QuotaCoordinator
+    from .coordinator import PushoverCoordinator
     from .notify import PushoverLegacyNotifyService
     from .outbox import Outbox
     from .receipts import ReceiptTracker
@@ -27,11 +26,10 @@ def message_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class RecipientConfig:
-    """A recipient as configured: the entry's own user key or a subentry."""
+    """A recipient as configured in its config subentry."""
 
     recipient_id: str
-    #: The config subentry it comes from; None for the entry's own user key.
-    subentry_id: str | None
+    subentry_id: str
     name: str
     user_key: str = field(repr=False)
     settings: Mapping[str, Any] = field(repr=False)
@@ -46,8 +44,7 @@ class Recipient:
     recipient_id: str
     name: str
     user_key: str = field(repr=False)
-    #: The config subentry it comes from; None for the entry's own user key.
-    subentry_id: str | None
+    subentry_id: str
     devices: tuple[str, ...]
     is_group: bool
     #: Message defaults: devices, sound, priority, retry, expire, ttl, html.
@@ -57,22 +54,30 @@ class Recipient:
     encryption_key: bytes | None = field(default=None, repr=False)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class AccountData:
+    """What Pushover last said: each recipient's devices, the sounds, the quota."""
+
+    recipients: Mapping[str, Recipient]
+    sounds: Mapping[str, str]
+    quota: Quota
+
+
+@dataclass(frozen=True, slots=True)
 class PushoverPlusData:
-    """The client and what setup learnt from the API."""
+    """The collaborators of a loaded entry, wired by ``async_setup_entry``."""
 
     client: PushoverClient
-    #: Keeps the recipients and sounds below current, and stored.
-    account: Account
-    sounds: dict[str, str]
-    recipients: dict[str, Recipient]
+    #: Owns what Pushover says (see :class:`AccountData`).
+    coordinator: PushoverCoordinator
     sender: Sender
     #: The legacy notify.<name> action.
     legacy_service: PushoverLegacyNotifyService
     #: Messages waiting to be sent again.
     outbox: Outbox
     receipts: ReceiptTracker
-    quota: QuotaCoordinator
+    #: The application's device, which the recipients' devices are reached via.
+    application_device_id: str
 
 
 type PushoverPlusConfigEntry = ConfigEntry[PushoverPlusData]

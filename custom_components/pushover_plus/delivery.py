@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import Attachment, MessageResult, PushoverError
+from .api import Attachment, MessageResult, PushoverClient, PushoverError
 from .const import DOMAIN
-from .data import PushoverPlusConfigEntry, Recipient
+from .data import Recipient
 from .message import Outgoing
 
 
@@ -29,39 +29,49 @@ class Delivery:
     error: PushoverError | None = None
 
 
-async def async_deliver(
-    hass: HomeAssistant,
-    entry: PushoverPlusConfigEntry,
-    outgoing: Outgoing,
-    recipients: Sequence[Recipient],
-    attachment: Attachment | None,
-    *,
-    part_sent: Callable[[], Awaitable[None]] | None = None,
-) -> Delivery:
-    """Send the parts in order, the image with the first; stop at a failure.
+class Courier:
+    """Sends a message's parts to Pushover and announces each accepted one."""
 
-    Each accepted part is announced on :func:`signal_sent`; ``part_sent`` is
-    awaited after each accepted part that has another after it. The failure
-    is returned for the caller to judge: a direct send queues the rest, the
-    outbox tries again later or gives up.
+    def __init__(
+        self, hass: HomeAssistant, client: PushoverClient, entry_id: str
+    ) -> None:
+        """Send with ``client``, announcing on ``entry_id``'s signal."""
+        self._hass = hass
+        self.client = client
+        self._signal = signal_sent(entry_id)
 
-    An encrypted message is never batched (see :class:`.sending.Sender`): it
-    has one recipient, whose key encrypts it now.
-    """
-    client = entry.runtime_data.client
-    users = [recipient.user_key for recipient in recipients]
-    key = recipients[0].encryption_key
-    signal = signal_sent(entry.entry_id)
-    results: list[MessageResult] = []
-    last = len(outgoing.parts) - 1
-    for index, part in enumerate(outgoing.parts):
-        message = outgoing.message(users, part, attachment if index == 0 else None, key)
-        try:
-            result = await client.send_message(message)
-        except PushoverError as err:
-            return Delivery(results, err)
-        results.append(result)
-        async_dispatcher_send(hass, signal, message, result)
-        if part_sent is not None and index < last:
-            await part_sent()
-    return Delivery(results)
+    async def async_deliver(
+        self,
+        outgoing: Outgoing,
+        recipients: Sequence[Recipient],
+        attachment: Attachment | None,
+        *,
+        part_sent: Callable[[], Awaitable[None]] | None = None,
+    ) -> Delivery:
+        """Send the parts in order, the image with the first; stop at a failure.
+
+        Each accepted part is announced on :func:`signal_sent`; ``part_sent``
+        is awaited after each accepted part that has another after it. The
+        failure is returned for the caller to judge: a direct send queues the
+        rest, the outbox tries again later or gives up.
+
+        An encrypted message is never batched (see :class:`.sending.Sender`):
+        it has one recipient, whose key encrypts it now.
+        """
+        users = [recipient.user_key for recipient in recipients]
+        key = recipients[0].encryption_key
+        results: list[MessageResult] = []
+        last = len(outgoing.parts) - 1
+        for index, part in enumerate(outgoing.parts):
+            message = outgoing.message(
+                users, part, attachment if index == 0 else None, key
+            )
+            try:
+                result = await self.client.send_message(message)
+            except PushoverError as err:
+                return Delivery(results, err)
+            results.append(result)
+            async_dispatcher_send(self._hass, self._signal, message, result)
+            if part_sent is not None and index < last:
+                await part_sent()
+        return Delivery(results)

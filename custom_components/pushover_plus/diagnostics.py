@@ -27,6 +27,7 @@ async def async_get_config_entry_diagnostics(
     """Return what the entry is set to and what the API told it."""
     runtime = entry.runtime_data
     quota = runtime.client.quota
+    known = runtime.coordinator.data
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "api_url": runtime.client.base_url,
@@ -40,9 +41,9 @@ async def async_get_config_entry_diagnostics(
                 "devices": list(recipient.devices),
                 "defaults": dict(recipient.defaults),
             }
-            for recipient in runtime.recipients.values()
+            for recipient in known.recipients.values()
         ],
-        "sounds": runtime.sounds,
+        "sounds": dict(known.sounds),
         "quota": None if quota is None else asdict(quota),
         "emergency_receipts_followed": len(runtime.receipts.receipts),
         "acknowledgement_webhook": runtime.receipts.callback_url is not None,

@@ -1,18 +1,18 @@
-"""Device registry entries shared by the Pushover Plus platforms.
+"""Base entities of Pushover Plus: their names, devices and unique ids.
 
-The entry is a Pushover application: its service device holds the quota,
-outbox and emergency-alert entities. Each recipient (a user or delivery group
-key, one config subentry each) is a service device of its own, reached through
-the application's.
+The entry is a Pushover application, a service device of its own; each
+recipient (a config subentry) is a service device reached through it. The
+unique-id formats live here with their one parser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import NamedTuple
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
 from .data import PushoverPlusConfigEntry, Recipient
@@ -22,54 +22,119 @@ PUSHOVER_URL = "https://pushover.net/"
 MODEL_APPLICATION = "Application"
 MODEL_USER = "User account"
 MODEL_GROUP = "Delivery group"
+#: Between a recipient's unique id and the device name of a device's entity.
+_DEVICE_SEPARATOR = "_device_"
 
 
-def _application_identifier(entry: PushoverPlusConfigEntry) -> tuple[str, str]:
-    return (DOMAIN, f"{entry.entry_id}_application")
+class RecipientTarget(NamedTuple):
+    """What a recipient's entity stands for: the recipient, or one device of it."""
+
+    recipient_id: str
+    device: str | None
 
 
-def application_device_info(entry: PushoverPlusConfigEntry) -> DeviceInfo:
-    """Describe the service device that stands for the entry's application."""
+def recipient_unique_id(entry_id: str, recipient_id: str, device: str | None) -> str:
+    """Return the unique id of a recipient's notify entity (or a device's)."""
+    unique_id = f"{entry_id}_{recipient_id}"
+    return f"{unique_id}{_DEVICE_SEPARATOR}{device}" if device else unique_id
+
+
+def parse_recipient_unique_id(
+    entry_id: str, recipient_ids: list[str], unique_id: str
+) -> RecipientTarget | None:
+    """Return what a notify entity's unique id stands for, None if no recipient's."""
+    for recipient_id in recipient_ids:
+        own = recipient_unique_id(entry_id, recipient_id, None)
+        if unique_id == own:
+            return RecipientTarget(recipient_id, None)
+        if unique_id.startswith(prefix := f"{own}{_DEVICE_SEPARATOR}"):
+            return RecipientTarget(recipient_id, unique_id.removeprefix(prefix))
+    return None
+
+
+def _application_identifier(entry_id: str) -> tuple[str, str]:
+    return (DOMAIN, f"{entry_id}_application")
+
+
+def recipient_identifier(entry_id: str, recipient_id: str) -> tuple[str, str]:
+    """Return the device registry identifier of a recipient's device."""
+    return (DOMAIN, f"{entry_id}_{recipient_id}")
+
+
+def _device_info(identifier: tuple[str, str], name: str, model: str) -> DeviceInfo:
     return DeviceInfo(
-        identifiers={_application_identifier(entry)},
-        name=entry.title,
+        identifiers={identifier},
+        name=name,
         manufacturer="Pushover",
-        model=MODEL_APPLICATION,
-        entry_type=DeviceEntryType.SERVICE,
-        configuration_url=PUSHOVER_URL,
-    )
-
-
-def recipient_device_info(
-    entry: PushoverPlusConfigEntry, recipient: Recipient
-) -> DeviceInfo:
-    """Describe the service device that stands for one recipient."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, f"{entry.entry_id}_{recipient.recipient_id}")},
-        name=recipient.name,
-        manufacturer="Pushover",
-        model=MODEL_GROUP if recipient.is_group else MODEL_USER,
+        model=model,
         entry_type=DeviceEntryType.SERVICE,
         configuration_url=PUSHOVER_URL,
     )
 
 
 @callback
-def async_register_devices(
-    hass: HomeAssistant,
-    entry: PushoverPlusConfigEntry,
-    recipients: Iterable[Recipient],
-) -> None:
-    """Register the application's device and, through it, the recipients'."""
-    registry = dr.async_get(hass)
-    application = registry.async_get_or_create(
-        config_entry_id=entry.entry_id, **application_device_info(entry)
-    )
-    for recipient in recipients:
-        info = recipient_device_info(entry, recipient)
-        info["via_device_id"] = application.id
-        registry.async_get_or_create(
+def async_register_application(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+) -> str:
+    """Register the application's device, which the recipients' are reached via.
+
+    Returns its device id.
+    """
+    return (
+        dr.async_get(hass)
+        .async_get_or_create(
             config_entry_id=entry.entry_id,
-            config_subentry_id=recipient.subentry_id,
-            **info,
+            **_device_info(
+                _application_identifier(entry.entry_id), entry.title, MODEL_APPLICATION
+            ),
         )
+        .id
+    )
+
+
+class ApplicationEntity(Entity):
+    """An entity of the application's device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: PushoverPlusConfigEntry, key: str) -> None:
+        """Be the application's ``key`` entity."""
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = _device_info(
+            _application_identifier(entry.entry_id), entry.title, MODEL_APPLICATION
+        )
+
+
+class RecipientEntity(Entity):
+    """An entity of a recipient's device: for the recipient or one device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        entry: PushoverPlusConfigEntry,
+        application_device_id: str,
+        recipient: Recipient,
+        device: str | None,
+    ) -> None:
+        """Stand for ``recipient``, or only for its ``device``.
+
+        The recipient's device is reached via the application's device.
+        """
+        self.target = RecipientTarget(recipient.recipient_id, device)
+        self._attr_unique_id = recipient_unique_id(
+            entry.entry_id, recipient.recipient_id, device
+        )
+        self._attr_device_info = _device_info(
+            recipient_identifier(entry.entry_id, recipient.recipient_id),
+            recipient.name,
+            MODEL_GROUP if recipient.is_group else MODEL_USER,
+        )
+        self._attr_device_info["via_device_id"] = application_device_id
+        if device:
+            self._attr_translation_key = "device"
+            self._attr_translation_placeholders = {"device": device}
+        else:
+            self._attr_name = None

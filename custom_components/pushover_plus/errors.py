@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -14,6 +15,7 @@ from .api import (
     InvalidUserError,
     MessageValidationError,
     NoActiveDevicesError,
+    PushoverClient,
     PushoverError,
     PushoverRequestError,
     QuotaExceededError,
@@ -51,7 +53,7 @@ def invalid_request(err: MessageValidationError) -> ServiceValidationError:
 
 @contextmanager
 def translated_errors(
-    hass: HomeAssistant, entry: PushoverPlusConfigEntry
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry, client: PushoverClient
 ) -> Iterator[None]:
     """Turn the client's errors into translated Home Assistant errors."""
     try:
@@ -59,7 +61,7 @@ def translated_errors(
     except MessageValidationError as err:
         raise invalid_request(err) from None
     except PushoverError as err:
-        raise api_error(hass, entry, err) from err
+        raise api_error(hass, entry, client, err) from err
 
 
 def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
@@ -67,8 +69,16 @@ def failed(translation_key: str, /, **placeholders: str) -> HomeAssistantError:
     return _translated(HomeAssistantError, translation_key, placeholders)
 
 
+def reset_time(err: QuotaExceededError, client: PushoverClient) -> datetime | None:
+    """Return when a used-up quota resets: from the reply, else the last seen."""
+    return err.reset_at or (client.quota.reset if client.quota is not None else None)
+
+
 def api_error(
-    hass: HomeAssistant, entry: PushoverPlusConfigEntry, err: PushoverError
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    client: PushoverClient,
+    err: PushoverError,
 ) -> HomeAssistantError:
     """Say in the user's language why a call to Pushover failed."""
     placeholders: dict[str, str] = {}
@@ -80,7 +90,7 @@ def api_error(
     elif isinstance(err, NoActiveDevicesError):
         key = "no_active_devices"
     elif isinstance(err, QuotaExceededError):
-        reset = entry.runtime_data.quota.reset_time(err)
+        reset = reset_time(err, client)
         key = "quota_exceeded"
         placeholders = {
             "reset": dt_util.as_local(reset).isoformat(" ", "minutes") if reset else "-"

@@ -10,7 +10,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import PushoverPlusConfigEntry
-from .entity import application_device_info
+from .entity import ApplicationEntity
 from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, signal_receipt_settled
 
 PARALLEL_UPDATES = 0
@@ -27,18 +27,16 @@ async def async_setup_entry(
     async_add_entities([EmergencyAlertsEvent(entry)])
 
 
-class EmergencyAlertsEvent(EventEntity):
+class EmergencyAlertsEvent(ApplicationEntity, EventEntity):
     """Fires when an emergency message is acknowledged or expires."""
 
-    _attr_has_entity_name = True
     _attr_translation_key = "emergency_alerts"
 
     def __init__(self, entry: PushoverPlusConfigEntry) -> None:
         """Report the receipts of ``entry``."""
+        super().__init__(entry, "emergency_alerts")
         self._entry = entry
         self._attr_event_types = list(EVENT_TYPES.values())
-        self._attr_unique_id = f"{entry.entry_id}_emergency_alerts"
-        self._attr_device_info = application_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Listen to the entry's receipt tracker."""

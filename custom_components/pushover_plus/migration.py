@@ -24,10 +24,10 @@ from .const import (
     CONF_RECIPIENT_ID,
     CONF_USER_KEY,
     DEFAULT_KEYS,
-    DOMAIN,
     SUBENTRY_RECIPIENT,
 )
 from .data import message_defaults
+from .entity import parse_recipient_unique_id, recipient_identifier
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,14 +88,14 @@ def _move_registry_entries(
     user's names and settings), so the notify entities move to the subentry and
     the rest leave the device; setup files those under the application's device.
     """
-    prefix = f"{entry.entry_id}_{_V1_RECIPIENT_ID}"
     devices = dr.async_get(hass)
-    device = devices.async_get_device_by_identifier((DOMAIN, prefix), entry.entry_id)
+    device = devices.async_get_device_by_identifier(
+        recipient_identifier(entry.entry_id, _V1_RECIPIENT_ID), entry.entry_id
+    )
     entities = er.async_get(hass)
     for registered in er.async_entries_for_config_entry(entities, entry.entry_id):
-        if registered.domain == "notify" and (
-            registered.unique_id == prefix
-            or registered.unique_id.startswith(f"{prefix}_device_")
+        if registered.domain == "notify" and parse_recipient_unique_id(
+            entry.entry_id, [_V1_RECIPIENT_ID], registered.unique_id
         ):
             entities.async_update_entity(
                 registered.entity_id, config_subentry_id=subentry_id

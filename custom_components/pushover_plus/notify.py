@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import logging
 from typing import Any, override
 
@@ -16,23 +17,25 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, ServiceResponse, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import slugify
 
-from .account import signal_recipients_changed
+from .api import Glance
 from .const import (
     ATTR_ATTACHMENT,
+    ATTR_DEVICE,
     ATTR_MESSAGE,
     ATTR_TITLE,
     CONF_DEVICES,
     CONF_LEGACY_NOTIFY,
     DOMAIN,
 )
+from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry, Recipient
-from .entity import recipient_device_info
+from .entity import RecipientEntity
+from .errors import translated_errors
 from .fields import LEGACY_DATA_KEYS
-from .sending import async_send
+from .sending import Sender
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,19 +60,25 @@ async def async_setup_entry(
     Assistant would skip an unavailable entity without telling the caller,
     while a message to it now is refused with the reason.
     """
+    runtime = entry.runtime_data
+    coordinator = runtime.coordinator
     added: set[str] = set()
 
     @callback
     def async_add_new() -> None:
-        for recipient in entry.runtime_data.recipients.values():
+        for recipient in coordinator.data.recipients.values():
             entities = [
                 entity
                 for entity in (
-                    PushoverNotifyEntity(entry, recipient, None),
-                    *(
-                        PushoverNotifyEntity(entry, recipient, device)
-                        for device in recipient.devices
-                    ),
+                    PushoverNotifyEntity(
+                        entry,
+                        recipient,
+                        device,
+                        application_device_id=runtime.application_device_id,
+                        sender=runtime.sender,
+                        coordinator=coordinator,
+                    )
+                    for device in (None, *recipient.devices)
                 )
                 if entity.unique_id not in added
             ]
@@ -78,11 +87,7 @@ async def async_setup_entry(
                 async_add_entities(entities, config_subentry_id=recipient.subentry_id)
 
     async_add_new()
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            hass, signal_recipients_changed(entry.entry_id), async_add_new
-        )
-    )
+    entry.async_on_unload(coordinator.async_add_listener(async_add_new))
 
     # A device removed at Pushover before this start leaves its entity behind.
     registry = er.async_get(hass)
@@ -91,11 +96,13 @@ async def async_setup_entry(
             registry.async_remove(registered.entity_id)
 
 
-class PushoverNotifyEntity(NotifyEntity):
-    """Sends to a recipient: all its devices, or the one it stands for."""
+class PushoverNotifyEntity(RecipientEntity, NotifyEntity):
+    """Sends to a recipient: all its devices, or the one it stands for.
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
+    Not a coordinator entity: it stays available while Pushover cannot be
+    reached, since its messages then wait in the outbox.
+    """
+
     _attr_supported_features = NotifyEntityFeature.TITLE
 
     def __init__(
@@ -103,24 +110,22 @@ class PushoverNotifyEntity(NotifyEntity):
         entry: PushoverPlusConfigEntry,
         recipient: Recipient,
         device: str | None,
+        *,
+        application_device_id: str,
+        sender: Sender,
+        coordinator: PushoverCoordinator,
     ) -> None:
-        """Stand for ``recipient``, or only for one of its devices."""
+        """Stand for ``recipient``, or only for its ``device``."""
+        super().__init__(entry, application_device_id, recipient, device)
         self._entry = entry
-        self._recipient_id = recipient.recipient_id
+        self._sender = sender
+        self._coordinator = coordinator
         self._devices = (device,) if device else ()
-        self._attr_device_info = recipient_device_info(entry, recipient)
-        self._attr_unique_id = f"{entry.entry_id}_{recipient.recipient_id}"
-        if device:
-            self._attr_unique_id += f"_device_{device}"
-            self._attr_translation_key = "device"
-            self._attr_translation_placeholders = {"device": device}
-        else:
-            self._attr_name = None
 
     @property
     def _recipient(self) -> Recipient:
         """Return the recipient as last reported by Pushover."""
-        return self._entry.runtime_data.recipients[self._recipient_id]
+        return self._coordinator.data.recipients[self.target.recipient_id]
 
     @override
     async def async_send_message(self, message: str, title: str | None = None) -> None:
@@ -133,10 +138,16 @@ class PushoverNotifyEntity(NotifyEntity):
         self._async_record_notification()
         return response
 
+    async def async_update_glance(self, **fields: Any) -> None:
+        """Update the Apple Watch glance of the recipient (or of its device)."""
+        device = fields.pop(ATTR_DEVICE, None) or self.target.device
+        glance = Glance(user=self._recipient.user_key, device=device, **fields)
+        client = self._sender.client
+        with translated_errors(self.hass, self._entry, client):
+            await client.update_glance(glance)
+
     async def _async_send(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return await async_send(
-            self.hass,
-            self._entry,
+        return await self._sender.async_send(
             self._recipient,
             fields,
             devices=self._devices,
@@ -151,9 +162,16 @@ class PushoverLegacyNotifyService(BaseNotificationService):
     platform, so that unloading the entry removes it again.
     """
 
-    def __init__(self, entry: PushoverPlusConfigEntry) -> None:
-        """Send to the entry's first recipient (see :func:`legacy_recipient`)."""
+    def __init__(
+        self,
+        entry: PushoverPlusConfigEntry,
+        sender: Sender,
+        coordinator: PushoverCoordinator,
+    ) -> None:
+        """Send through ``sender`` to the recipient :func:`legacy_recipient` picks."""
         self._entry = entry
+        self._sender = sender
+        self._coordinator = coordinator
         self._warned_keys: set[str] = set()
 
     async def async_start(self, hass: HomeAssistant) -> None:
@@ -186,7 +204,8 @@ class PushoverLegacyNotifyService(BaseNotificationService):
             fields[CONF_DEVICES] = names
         fields[ATTR_MESSAGE] = message
         fields[ATTR_TITLE] = kwargs.get(ATTR_TITLE)
-        await async_send(self.hass, self._entry, legacy_recipient(self._entry), fields)
+        recipient = legacy_recipient(self._entry, self._coordinator.data.recipients)
+        await self._sender.async_send(recipient, fields)
 
     def _warn_unknown_key(self, key: str) -> None:
         """Say once per key that it is ignored, so that a typo shows in the log."""
@@ -201,22 +220,21 @@ class PushoverLegacyNotifyService(BaseNotificationService):
         )
 
 
-def legacy_recipient(entry: PushoverPlusConfigEntry) -> Recipient:
-    """Return the recipient of the entry's notify.<name> action.
+def legacy_recipient(
+    entry: PushoverPlusConfigEntry, known: Mapping[str, Recipient]
+) -> Recipient:
+    """Return which of the ``known`` recipients notify.<name> sends to.
 
-    The recipient set up with the entry (or moved from an older version's own
-    user key) receives it; once that one is removed, the first remaining one.
+    The one whose subentry carries the legacy flag (set on the recipient made
+    with the entry); once that one is removed, the first remaining one.
     """
-    recipients = {
-        recipient.subentry_id: recipient
-        for recipient in entry.runtime_data.recipients.values()
-    }
-    known = [sub_id for sub_id in entry.subentries if sub_id in recipients]
+    recipients = {recipient.subentry_id: recipient for recipient in known.values()}
+    subentry_ids = [sub_id for sub_id in entry.subentries if sub_id in recipients]
     chosen = [
         sub_id
-        for sub_id in known
+        for sub_id in subentry_ids
         if entry.subentries[sub_id].data.get(CONF_LEGACY_NOTIFY)
-    ] or known
+    ] or subentry_ids
     if not chosen:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

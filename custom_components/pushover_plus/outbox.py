@@ -37,7 +37,7 @@ import heapq
 import logging
 from pathlib import Path
 import shutil
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 import uuid
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -65,8 +65,8 @@ from .const import (
     OUTBOX_MAX_MESSAGES,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .delivery import async_deliver
-from .errors import failed
+from .delivery import Courier
+from .errors import failed, reset_time
 from .message import Outgoing
 from .outbox_storage import (
     STORAGE_VERSION,
@@ -86,6 +86,9 @@ from .outbox_storage import (
 )
 from .repairs import async_show_warning
 from .storage import parse, salvage
+
+if TYPE_CHECKING:
+    from .coordinator import PushoverCoordinator
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -144,10 +147,21 @@ async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
 class Outbox:
     """The messages of one config entry that wait to be sent again."""
 
-    def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
-        """Keep ``entry``'s messages; nothing is read before :meth:`async_load`."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PushoverPlusConfigEntry,
+        courier: Courier,
+        coordinator: PushoverCoordinator,
+    ) -> None:
+        """Keep ``entry``'s messages; nothing is read before :meth:`async_load`.
+
+        ``courier`` sends them; ``coordinator`` knows the recipients.
+        """
         self._hass = hass
         self._entry = entry
+        self._courier = courier
+        self._coordinator = coordinator
         key, self._folder = paths(hass, entry.entry_id)
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, key, private=True, atomic_writes=True
@@ -214,7 +228,7 @@ class Outbox:
 
     def _who(self, recipient_ids: Iterable[str]) -> str:
         """Name recipients for the log: never by their keys."""
-        known = self._entry.runtime_data.recipients
+        known = self._coordinator.data.recipients
         return ", ".join(
             known[recipient_id].name if recipient_id in known else recipient_id
             for recipient_id in recipient_ids
@@ -398,7 +412,7 @@ class Outbox:
         elif not self.enabled:
             return None
         elif isinstance(error, QuotaExceededError):
-            reset = self._entry.runtime_data.quota.reset_time(error)
+            reset = reset_time(error, self._courier.client)
             if reset is None or reset > self._deadline(now, outgoing):
                 return None
             not_before = max(reset, not_before)
@@ -557,11 +571,11 @@ class Outbox:
 
     async def _async_deliver(self, item: QueuedMessage) -> bool:
         """Send what is left of ``item``; return whether the next may follow now."""
-        runtime = self._entry.runtime_data
+        known = self._coordinator.data.recipients
         recipients = [
-            runtime.recipients[recipient_id]
+            known[recipient_id]
             for recipient_id in item.recipient_ids
-            if recipient_id in runtime.recipients
+            if recipient_id in known
         ]
         if not recipients:
             await self._async_drop(
@@ -577,9 +591,7 @@ class Outbox:
             )
         self._sending = item
         try:
-            delivery = await async_deliver(
-                self._hass,
-                self._entry,
+            delivery = await self._courier.async_deliver(
                 item.outgoing,
                 recipients,
                 attachment,
@@ -624,7 +636,7 @@ class Outbox:
             )
             return False
         if isinstance(err, QuotaExceededError):
-            reset = self._entry.runtime_data.quota.reset_time(err)
+            reset = reset_time(err, self._courier.client)
             for queued in list(self._items.values()):
                 if reset is None or reset > self._deadline(
                     queued.queued_at, queued.outgoing

@@ -34,12 +34,14 @@ from .api import (
     EMERGENCY_PRIORITY,
     Message,
     MessageResult,
+    PushoverClient,
     PushoverError,
     PushoverRequestError,
     ReceiptStatus,
     is_valid_key,
 )
 from .const import CONF_ACK_WEBHOOK, DOMAIN
+from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
 from .delivery import signal_sent
 from .storage import aware_time, parse, salvage, text_or_none, texts
@@ -121,10 +123,21 @@ def receipt_from_json(data: object) -> TrackedReceipt:
 class ReceiptTracker:
     """Keeps the receipts of one entry until each is acknowledged or expires."""
 
-    def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
-        """Track for ``entry``; call :meth:`async_start` before use."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PushoverPlusConfigEntry,
+        client: PushoverClient,
+        coordinator: PushoverCoordinator,
+    ) -> None:
+        """Track for ``entry``; call :meth:`async_start` before use.
+
+        ``client`` polls the receipts; ``coordinator`` names the recipients.
+        """
         self._hass = hass
         self._entry = entry
+        self._client = client
+        self._coordinator = coordinator
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.receipts.{entry.entry_id}"
         )
@@ -222,7 +235,7 @@ class ReceiptTracker:
         return self._name_of(user_key)
 
     def _name_of(self, user_key: str | None) -> str:
-        for recipient in self._entry.runtime_data.recipients.values():
+        for recipient in self._coordinator.data.recipients.values():
             if recipient.user_key == user_key:
                 return recipient.name
         return UNKNOWN_USER
@@ -254,13 +267,12 @@ class ReceiptTracker:
 
     async def _async_poll_due(self, now: datetime) -> None:
         self._cancel_poll = None
-        client = self._entry.runtime_data.client
         for tracked in list(self._receipts.values()):
             due = dt_util.parse_datetime(tracked.next_poll)
             if due is not None and due > now:
                 continue
             try:
-                status = await client.get_receipt(tracked.receipt)
+                status = await self._client.get_receipt(tracked.receipt)
             except PushoverRequestError:
                 _LOGGER.warning(
                     "Pushover no longer knows an emergency receipt of %s; "

@@ -1,7 +1,7 @@
 """The one path every message takes: defaults, rules, batching, the API call.
 
 Notify entities, the legacy ``notify.<name>`` action and
-``pushover_plus.send_message`` all hand their fields to :func:`async_send`.
+``pushover_plus.send_message`` all hand their fields to :meth:`Sender.async_send`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 
@@ -22,6 +22,7 @@ from .api import (
     Message,
     MessageResult,
     MessageValidationError,
+    PushoverClient,
     encrypted_length,
     longest_encrypted_prefix,
     validate_message,
@@ -47,10 +48,15 @@ from .const import (
     LongMessage,
 )
 from .data import PushoverPlusConfigEntry, Recipient
-from .delivery import async_deliver
+from .delivery import Courier
 from .errors import api_error, invalid_field, invalid_request
 from .fields import TEMPLATE_FIELDS, coerce
 from .message import Outgoing
+
+if TYPE_CHECKING:
+    from .coordinator import PushoverCoordinator
+    from .outbox import Outbox
+    from .receipts import ReceiptTracker
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -138,7 +144,7 @@ def _chosen_sound(recipient: Recipient, fields: Mapping[str, Any]) -> str | None
 
 
 async def _async_learn_names(
-    entry: PushoverPlusConfigEntry,
+    coordinator: PushoverCoordinator,
     recipient: Recipient,
     fields: Mapping[str, Any],
     devices: Sequence[str],
@@ -148,12 +154,12 @@ async def _async_learn_names(
     Devices and custom sounds are added at Pushover at any time. Returns the
     recipient as now known.
     """
-    runtime = entry.runtime_data
     chosen = _chosen_devices(recipient, fields, devices)
     if any(name not in recipient.devices for name in chosen):
-        recipient = await runtime.account.async_check_devices(recipient)
-    if (sound := _chosen_sound(recipient, fields)) and sound not in runtime.sounds:
-        await runtime.account.async_check_sounds()
+        recipient = await coordinator.async_check_devices(recipient)
+    sound = _chosen_sound(recipient, fields)
+    if sound and sound not in coordinator.data.sounds:
+        await coordinator.async_check_sounds()
     return recipient
 
 
@@ -176,11 +182,11 @@ def _known_devices(
 
 
 def _known_sound(
-    entry: PushoverPlusConfigEntry, recipient: Recipient, fields: Mapping[str, Any]
+    sounds: Mapping[str, str], recipient: Recipient, fields: Mapping[str, Any]
 ) -> str | None:
     """Return the sound chosen; an unknown one only costs the sound."""
     sound = _chosen_sound(recipient, fields)
-    if sound and sound not in entry.runtime_data.sounds:
+    if sound and sound not in sounds:
         _LOGGER.warning(
             "Pushover does not know the sound %s: the message goes with the "
             "device's default sound",
@@ -269,12 +275,15 @@ def prepare(
     fields: Mapping[str, Any],
     *,
     devices: Sequence[str] = (),
+    sounds: Mapping[str, str],
+    callback_url: str | None,
 ) -> Outgoing:
     """Apply the defaults and the rules to an action's fields.
 
     ``devices`` are those the entity itself stands for; the fields may name
-    others. Raises :class:`ServiceValidationError` naming the field at fault.
-    Nothing is sent here.
+    others. ``sounds`` are those Pushover knows; ``callback_url`` is where
+    emergency acknowledgements go. Raises :class:`ServiceValidationError`
+    naming the field at fault. Nothing is sent here.
     """
     message: str = coerce(fields, ATTR_MESSAGE) or ""
     if not message.strip():
@@ -283,10 +292,8 @@ def prepare(
     values = {field.name: coerce(fields, field.name) for field in TEMPLATE_FIELDS}
     _protect(entry, values, encrypted)
     values[CONF_DEVICES] = _known_devices(recipient, fields, devices)
-    values[CONF_SOUND] = _known_sound(entry, recipient, fields)
-    _apply_defaults(
-        values, recipient.defaults, entry.runtime_data.receipts.callback_url
-    )
+    values[CONF_SOUND] = _known_sound(sounds, recipient, fields)
+    _apply_defaults(values, recipient.defaults, callback_url)
     template = Message(
         user=(),
         message="",
@@ -338,13 +345,71 @@ class Sender:
     ones, goes to the entry's outbox.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> None:
-        """Send for ``entry``."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PushoverPlusConfigEntry,
+        *,
+        coordinator: PushoverCoordinator,
+        receipts: ReceiptTracker,
+        outbox: Outbox,
+        courier: Courier,
+    ) -> None:
+        """Send for ``entry`` through ``courier``, or queue in ``outbox``.
+
+        ``coordinator`` knows the recipients' devices and the sounds;
+        ``receipts`` gives emergency messages their acknowledgement URL.
+        """
         self._hass = hass
         self._entry = entry
+        self._coordinator = coordinator
+        self._receipts = receipts
+        self._outbox = outbox
+        self._courier = courier
         self._pending: dict[tuple[object, Outgoing], _Batch] = {}
 
+    @property
+    def client(self) -> PushoverClient:
+        """Return the client messages go through."""
+        return self._courier.client
+
     async def async_send(
+        self,
+        recipient: Recipient,
+        fields: Mapping[str, Any],
+        *,
+        devices: Sequence[str] = (),
+        batch_key: object | None = None,
+    ) -> dict[str, Any]:
+        """Prepare and send one action's message; return the response data.
+
+        ``status`` is ``sent``, or ``queued`` when (part of) the message waits
+        in the outbox; ``messages`` lists the parts Pushover accepted.
+        """
+        recipient = await _async_learn_names(
+            self._coordinator, recipient, fields, devices
+        )
+        outgoing = prepare(
+            self._entry,
+            recipient,
+            fields,
+            devices=devices,
+            sounds=self._coordinator.data.sounds,
+            callback_url=self._receipts.callback_url,
+        )
+        outcome = await self.async_send_prepared(outgoing, recipient, batch_key)
+        response: dict[str, Any] = {
+            "status": "sent" if outcome.queued is None else "queued",
+            "messages": [
+                {"request": result.request_id, "receipt": result.receipt}
+                for result in outcome.results
+            ],
+        }
+        if outcome.queued is not None:
+            response.update(outcome.queued)
+        return response
+
+    async def async_send_prepared(
         self, outgoing: Outgoing, recipient: Recipient, batch_key: object | None
     ) -> SendOutcome:
         """Send to one recipient; wait for the request that carries it.
@@ -410,14 +475,12 @@ class Sender:
                 outgoing.attachment,
                 allowed_hosts=self._entry.options.get(CONF_ATTACHMENT_HOSTS, []),
             )
-        outbox = self._entry.runtime_data.outbox
+        outbox = self._outbox
         if outbox.waiting_for(recipients):
             return SendOutcome(
                 [], await outbox.async_enqueue(outgoing, recipients, attachment, None)
             )
-        delivery = await async_deliver(
-            self._hass, self._entry, outgoing, recipients, attachment
-        )
+        delivery = await self._courier.async_deliver(outgoing, recipients, attachment)
         if (err := delivery.error) is None:
             return SendOutcome(delivery.results)
         if isinstance(err, MessageValidationError):
@@ -431,34 +494,5 @@ class Sender:
             err,
         )
         if queued is None:
-            raise api_error(self._hass, self._entry, err) from err
+            raise api_error(self._hass, self._entry, self._courier.client, err) from err
         return SendOutcome(delivery.results, queued)
-
-
-async def async_send(
-    hass: HomeAssistant,
-    entry: PushoverPlusConfigEntry,
-    recipient: Recipient,
-    fields: Mapping[str, Any],
-    *,
-    devices: Sequence[str] = (),
-    batch_key: object | None = None,
-) -> dict[str, Any]:
-    """Prepare and send one action's message; return the response data.
-
-    ``status`` is ``sent``, or ``queued`` when (part of) the message waits in
-    the outbox; ``messages`` lists the parts Pushover accepted.
-    """
-    recipient = await _async_learn_names(entry, recipient, fields, devices)
-    outgoing = prepare(entry, recipient, fields, devices=devices)
-    outcome = await entry.runtime_data.sender.async_send(outgoing, recipient, batch_key)
-    response: dict[str, Any] = {
-        "status": "sent" if outcome.queued is None else "queued",
-        "messages": [
-            {"request": result.request_id, "receipt": result.receipt}
-            for result in outcome.results
-        ],
-    }
-    if outcome.queued is not None:
-        response.update(outcome.queued)
-    return response

@@ -19,10 +19,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import Quota
-from .coordinator import QuotaCoordinator
+from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
-from .entity import application_device_info
-from .outbox import signal_outbox_changed
+from .entity import ApplicationEntity
+from .outbox import Outbox, signal_outbox_changed
 
 PARALLEL_UPDATES = 0
 
@@ -38,7 +38,7 @@ class QuotaSensorDescription(SensorEntityDescription):
     """
 
     object_id: str
-    value: Callable[[Quota], int | datetime]
+    value_fn: Callable[[Quota], int | datetime]
 
 
 QUOTA_SENSORS = (
@@ -48,7 +48,7 @@ QUOTA_SENSORS = (
         object_id="Monthly message limit",
         entity_category=EntityCategory.DIAGNOSTIC,
         native_unit_of_measurement="messages",
-        value=lambda quota: quota.limit,
+        value_fn=lambda quota: quota.limit,
     ),
     QuotaSensorDescription(
         key="messages_remaining",
@@ -56,7 +56,7 @@ QUOTA_SENSORS = (
         object_id="Messages remaining",
         native_unit_of_measurement="messages",
         state_class=SensorStateClass.MEASUREMENT,
-        value=lambda quota: quota.remaining,
+        value_fn=lambda quota: quota.remaining,
     ),
     QuotaSensorDescription(
         key="quota_reset",
@@ -64,7 +64,7 @@ QUOTA_SENSORS = (
         object_id="Quota reset",
         entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value=lambda quota: quota.reset,
+        value_fn=lambda quota: quota.reset,
     ),
 )
 
@@ -75,29 +75,30 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the quota sensors and the outbox length to the application's device."""
+    runtime = entry.runtime_data
     async_add_entities(
         [
-            *(QuotaSensor(entry, description) for description in QUOTA_SENSORS),
-            OutboxSensor(entry),
+            *(
+                QuotaSensor(entry, runtime.coordinator, description)
+                for description in QUOTA_SENSORS
+            ),
+            OutboxSensor(entry, runtime.outbox),
         ]
     )
 
 
-class OutboxSensor(SensorEntity):
+class OutboxSensor(ApplicationEntity, SensorEntity):
     """How many messages wait in the outbox for Pushover to be reachable."""
 
-    _attr_has_entity_name = True
     _attr_translation_key = "outbox"
-    _attr_should_poll = False
     _attr_native_unit_of_measurement = "messages"
     _attr_state_class = SensorStateClass.MEASUREMENT
 
-    def __init__(self, entry: PushoverPlusConfigEntry) -> None:
-        """Count the outbox of ``entry``."""
-        self._outbox = entry.runtime_data.outbox
+    def __init__(self, entry: PushoverPlusConfigEntry, outbox: Outbox) -> None:
+        """Count ``outbox``, the outbox of ``entry``."""
+        super().__init__(entry, "outbox")
+        self._outbox = outbox
         self._entry_id = entry.entry_id
-        self._attr_unique_id = f"{entry.entry_id}_outbox"
-        self._attr_device_info = application_device_info(entry)
 
     async def async_added_to_hass(self) -> None:
         """Follow the outbox's size."""
@@ -120,20 +121,23 @@ class OutboxSensor(SensorEntity):
         return self._outbox.size
 
 
-class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):
+class QuotaSensor(
+    CoordinatorEntity[PushoverCoordinator], ApplicationEntity, SensorEntity
+):
     """One figure of the quota."""
 
-    _attr_has_entity_name = True
     entity_description: QuotaSensorDescription
 
     def __init__(
-        self, entry: PushoverPlusConfigEntry, description: QuotaSensorDescription
+        self,
+        entry: PushoverPlusConfigEntry,
+        coordinator: PushoverCoordinator,
+        description: QuotaSensorDescription,
     ) -> None:
-        """Show ``description``'s figure of the entry's quota."""
-        super().__init__(entry.runtime_data.quota)
+        """Show ``description``'s figure of the quota ``coordinator`` holds."""
+        CoordinatorEntity.__init__(self, coordinator)
+        ApplicationEntity.__init__(self, entry, description.key)
         self.entity_description = description
-        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = application_device_info(entry)
 
     @property
     def suggested_object_id(self) -> str:
@@ -143,4 +147,4 @@ class QuotaSensor(CoordinatorEntity[QuotaCoordinator], SensorEntity):
     @property
     def native_value(self) -> int | datetime:
         """Return the figure."""
-        return self.entity_description.value(self.coordinator.data)
+        return self.entity_description.value_fn(self.coordinator.data.quota)

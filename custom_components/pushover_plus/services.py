@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -13,17 +17,15 @@ from homeassistant.core import (
 from homeassistant.helpers import (
     config_validation as cv,
     entity_registry as er,
+    issue_registry as ir,
     service,
 )
-from homeassistant.helpers.typing import VolDictType
+from homeassistant.helpers.typing import VolDictType, VolSchemaType
 import voluptuous as vol
 
-from .api import Glance
-from .const import (
-    ATTR_TITLE,
-    DOMAIN,
-)
-from .data import PushoverPlusConfigEntry, Recipient
+from .const import ATTR_DEVICE, ATTR_TITLE, DOMAIN
+from .data import PushoverPlusConfigEntry
+from .entity import recipient_unique_id
 from .errors import invalid, invalid_field, translated_errors
 from .fields import action_schema
 from .notify import legacy_recipient
@@ -37,7 +39,6 @@ SERVICE_UPDATE_GLANCE = "update_glance"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_RECEIPT = "receipt"
 ATTR_TAG = "tag"
-ATTR_DEVICE = "device"
 ATTR_RECIPIENT = "recipient"
 ATTR_TEXT = "text"
 ATTR_SUBTEXT = "subtext"
@@ -62,18 +63,16 @@ GET_RECEIPT_SCHEMA = vol.Schema(
         vol.Required(ATTR_RECEIPT): cv.string,
     }
 )
-UPDATE_GLANCE_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_RECIPIENT): cv.entity_id,
-        vol.Optional(ATTR_DEVICE): cv.string,
-        vol.Optional(ATTR_TITLE): cv.string,
-        vol.Optional(ATTR_TEXT): cv.string,
-        vol.Optional(ATTR_SUBTEXT): cv.string,
-        vol.Optional(ATTR_COUNT): vol.Coerce(int),
-        vol.Optional(ATTR_PERCENT): vol.Coerce(int),
-    }
-)
+#: The glance's own fields; the entity service adds the notify entity target.
+GLANCE_FIELDS: VolDictType = {
+    vol.Optional(ATTR_DEVICE): cv.string,
+    vol.Optional(ATTR_TITLE): cv.string,
+    vol.Optional(ATTR_TEXT): cv.string,
+    vol.Optional(ATTR_SUBTEXT): cv.string,
+    vol.Optional(ATTR_COUNT): vol.Coerce(int),
+    vol.Optional(ATTR_PERCENT): vol.Coerce(int),
+}
+DEPRECATED_GLANCE_ISSUE = "deprecated_update_glance_call"
 
 
 def _loaded_entry(call: ServiceCall) -> PushoverPlusConfigEntry:
@@ -83,21 +82,56 @@ def _loaded_entry(call: ServiceCall) -> PushoverPlusConfigEntry:
     return entry
 
 
-def _glance_recipient(
-    call: ServiceCall, entry: PushoverPlusConfigEntry
-) -> tuple[Recipient, str | None]:
-    """Return who a glance goes to: a notify entity's recipient and device."""
-    if (entity_id := call.data.get(ATTR_RECIPIENT)) is None:
-        return legacy_recipient(entry), None
-    registered = er.async_get(call.hass).async_get(entity_id)
-    if registered is not None and registered.config_entry_id == entry.entry_id:
-        for recipient in entry.runtime_data.recipients.values():
-            own = f"{entry.entry_id}_{recipient.recipient_id}"
-            if registered.unique_id == own:
-                return recipient, None
-            if registered.unique_id.startswith(f"{own}_device_"):
-                return recipient, registered.unique_id.removeprefix(f"{own}_device_")
-    raise invalid_field("glance_recipient_unknown", ATTR_RECIPIENT, entity=entity_id)
+def _glance_schema(hass: HomeAssistant) -> VolSchemaType:
+    """Return update_glance's schema: an entity service's, taking the old form too."""
+    return vol.All(
+        partial(_upgrade_glance_call, hass),
+        cv.make_entity_service_schema(GLANCE_FIELDS),
+    )
+
+
+def _upgrade_glance_call(hass: HomeAssistant, data: Any) -> Any:
+    """Turn the old call (entry id, optional notify entity) into a targeted one.
+
+    Automations written for it keep working; a repair asks to target the
+    notify entity instead.
+    """
+    if not isinstance(data, Mapping) or ATTR_CONFIG_ENTRY_ID not in data:
+        return data
+    fields = dict(data)
+    entry: PushoverPlusConfigEntry = service.async_get_config_entry(
+        hass, DOMAIN, fields.pop(ATTR_CONFIG_ENTRY_ID)
+    )
+    registry = er.async_get(hass)
+    if (entity_id := fields.pop(ATTR_RECIPIENT, None)) is None:
+        recipient = legacy_recipient(
+            entry, entry.runtime_data.coordinator.data.recipients
+        )
+        entity_id = registry.async_get_entity_id(
+            Platform.NOTIFY,
+            DOMAIN,
+            recipient_unique_id(entry.entry_id, recipient.recipient_id, None),
+        )
+    else:
+        registered = registry.async_get(str(entity_id))
+        if (
+            registered is None
+            or registered.domain != Platform.NOTIFY
+            or registered.config_entry_id != entry.entry_id
+        ):
+            raise invalid_field(
+                "glance_recipient_unknown", ATTR_RECIPIENT, entity=str(entity_id)
+            )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        DEPRECATED_GLANCE_ISSUE,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=DEPRECATED_GLANCE_ISSUE,
+        translation_placeholders={"entity_id": str(entity_id)},
+    )
+    return {**fields, ATTR_ENTITY_ID: entity_id}
 
 
 async def _async_cancel(call: ServiceCall) -> ServiceResponse:
@@ -108,7 +142,7 @@ async def _async_cancel(call: ServiceCall) -> ServiceResponse:
     tag: str = call.data.get(ATTR_TAG, "")
     if not receipt and not tag:
         raise invalid("cancel_needs_receipt_or_tag")
-    with translated_errors(call.hass, entry):
+    with translated_errors(call.hass, entry, runtime.client):
         if receipt:
             await runtime.client.cancel_receipt(receipt)
             cancelled, count = [receipt], 1
@@ -127,7 +161,7 @@ async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
     """Return what Pushover knows of an emergency message."""
     entry = _loaded_entry(call)
     runtime = entry.runtime_data
-    with translated_errors(call.hass, entry):
+    with translated_errors(call.hass, entry, runtime.client):
         status = await runtime.client.get_receipt(call.data[ATTR_RECEIPT])
     return {
         "acknowledged": status.acknowledged,
@@ -142,24 +176,6 @@ async def _async_get_receipt(call: ServiceCall) -> ServiceResponse:
         "called_back": status.called_back,
         "called_back_at": iso_or_none(status.called_back_at),
     }
-
-
-async def _async_update_glance(call: ServiceCall) -> None:
-    """Update the Apple Watch glance of one recipient (or one of its devices)."""
-    entry = _loaded_entry(call)
-    runtime = entry.runtime_data
-    recipient, device = _glance_recipient(call, entry)
-    glance = Glance(
-        user=recipient.user_key,
-        device=call.data.get(ATTR_DEVICE, device),
-        title=call.data.get(ATTR_TITLE),
-        text=call.data.get(ATTR_TEXT),
-        subtext=call.data.get(ATTR_SUBTEXT),
-        count=call.data.get(ATTR_COUNT),
-        percent=call.data.get(ATTR_PERCENT),
-    )
-    with translated_errors(call.hass, entry):
-        await runtime.client.update_glance(glance)
 
 
 @callback
@@ -179,11 +195,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=GET_RECEIPT_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    service.async_register_platform_entity_service(
+        hass,
         DOMAIN,
         SERVICE_UPDATE_GLANCE,
-        _async_update_glance,
-        schema=UPDATE_GLANCE_SCHEMA,
+        entity_domain=Platform.NOTIFY,
+        schema=_glance_schema(hass),
+        func="async_update_glance",
     )
     service.async_register_platform_entity_service(
         hass,
