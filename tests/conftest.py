@@ -6,10 +6,13 @@ never to a mock of the integration's own client.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
+from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData, ConfigSubentryDataWithId
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
 import pytest
@@ -17,7 +20,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     setup_test_component_platform,
 )
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.pushover_plus import PLATFORMS
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
@@ -114,16 +120,36 @@ def with_id(subentry: ConfigSubentryData, subentry_id: str) -> ConfigSubentryDat
     return ConfigSubentryDataWithId(**subentry, subentry_id=subentry_id)
 
 
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Return syrupy's snapshot with Home Assistant's serializer, as core does.
+
+    It leaves out what changes between runs (registry ids, timestamps).
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
 #: The ids snapshot tests pin, so that snapshots do not change between runs.
 PINNED_ENTRY_ID = "01JPUSHOVERPLUSENTRY000000"
 PINNED_SUBENTRY_IDS = ("01JPUSHOVERPLUSFIRST000000", "01JPUSHOVERPLUSFAMILY00000")
+PINNED_TIME = "2026-12-07T12:00:00+00:00"
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """Return the platforms ``pinned_entry`` sets up; a snapshot test names one."""
+    return list(PLATFORMS)
 
 
 @pytest.fixture
 async def pinned_entry(
-    hass: HomeAssistant, pushover_sandbox: SandboxServer
-) -> MockConfigEntry:
-    """Return a set-up entry with pinned ids: a user and a group recipient."""
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    platforms: list[Platform],
+) -> AsyncIterator[MockConfigEntry]:
+    """Return a set-up entry with pinned ids and time: a user and a group."""
+    freezer.move_to(PINNED_TIME)
     entry = demo_entry(
         pushover_sandbox,
         entry_id=PINNED_ENTRY_ID,
@@ -131,9 +157,10 @@ async def pinned_entry(
         subentries=[with_id(recipient("Family", DEMO_GROUP), PINNED_SUBENTRY_IDS[1])],
     )
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    with patch("custom_components.pushover_plus.PLATFORMS", platforms):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        yield entry
 
 
 @pytest.fixture

@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pushover_plus.const import (
     CONF_EXPIRE,
@@ -671,3 +676,13 @@ async def test_send_message_action_is_described(
         "attachment",
     }
     assert "retry" in send_message["fields"]["emergency"]["fields"]
+
+
+@pytest.mark.parametrize("platforms", [[Platform.NOTIFY]])
+async def test_notify_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    pinned_entry: MockConfigEntry,
+) -> None:
+    await snapshot_platform(hass, entity_registry, snapshot, pinned_entry.entry_id)

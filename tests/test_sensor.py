@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    snapshot_platform,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.pushover_plus.const import CONF_QUOTA_WARNING, DOMAIN
 from custom_components.pushover_plus.coordinator import (
@@ -233,3 +235,13 @@ async def test_two_tokens_of_one_account_show_the_same_quota(
     await _refresh(hass, freezer)
     assert _state(hass, "sensor.other_messages_remaining") == "9998"
     assert _state(hass, "sensor.other_monthly_message_limit") == "10000"
+
+
+@pytest.mark.parametrize("platforms", [[Platform.SENSOR]])
+async def test_sensor_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    pinned_entry: MockConfigEntry,
+) -> None:
+    await snapshot_platform(hass, entity_registry, snapshot, pinned_entry.entry_id)

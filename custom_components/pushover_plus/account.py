@@ -145,11 +145,6 @@ class Account:
             atomic_writes=True,
         )
 
-    @property
-    def recipient_ids(self) -> list[str]:
-        """Return the ids of the configured recipients."""
-        return list(self._configs)
-
     async def async_load(self) -> AccountData | None:
         """Return what an earlier setup learnt with this token, or None.
 

@@ -546,7 +546,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask only for the application token; the user key stays."""
+        """Ask only for the application token; the recipients stay as they are."""
         api_key = None if user_input is None else clean_key(user_input[CONF_API_KEY])
         return await self._async_token_step(
             "reauth_confirm",
