@@ -43,6 +43,7 @@ from .data import PushoverPlusConfigEntry, PushoverPlusData, RecipientConfig
 from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
+from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
@@ -90,7 +91,7 @@ async def async_setup_entry(
         recipients={},
         sender=Sender(hass, entry),
         legacy_service=PushoverLegacyNotifyService(entry),
-        outbox=Outbox(hass, entry),
+        outbox=Outbox(hass, entry, OutboxRepairs(hass, entry)),
         receipts=ReceiptTracker(hass, entry),
         quota=QuotaCoordinator(hass, entry, learnt.quota),
     )
