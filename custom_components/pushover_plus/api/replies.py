@@ -21,6 +21,7 @@ from .errors import (
     InvalidTokenError,
     InvalidUserError,
     NoActiveDevicesError,
+    NotPushoverApiError,
     PushoverRequestError,
     QuotaExceededError,
     ServerError,
@@ -118,20 +119,30 @@ def reply_data(
             status=status,
             request_id=request_id,
         )
-    if 400 <= status < 500:
+    refused = 400 <= status < 500
+    if refused and data is not None and "status" in data:
         raise _api_error(status, data, request_id, secrets)
-    if not 200 <= status < 300:
+    error_class = InvalidResponseError
+    if not refused and not 200 <= status < 300:
         problem = f"Pushover answered with unexpected HTTP status {status}."
-    elif data is None:
-        problem = "Pushover's reply is not a JSON object."
-    elif data.get("status") == 1:
+    elif data is None or "status" not in data:
+        # Pushover answers everything, refusals too, with JSON with a status.
+        error_class = NotPushoverApiError
+        problem = (
+            f"The API URL answered HTTP {status} without a Pushover reply (a JSON "
+            "object with a status); Pushover's own API URL ends in /1/."
+        )
+    elif data["status"] == 1:
         return data
     elif "errors" in data:
         raise _api_error(status, data, request_id, secrets)
     else:
         problem = "Pushover's reply does not say whether the request succeeded."
-    raise InvalidResponseError(
-        problem, status=status, request_id=request_id, retryable=read_only
+    raise error_class(
+        problem,
+        status=status,
+        request_id=request_id,
+        retryable=read_only and not refused,
     )
 
 
