@@ -22,6 +22,7 @@ from .api import (
     InvalidTokenError,
     InvalidUserError,
     MessageValidationError,
+    NotPushoverApiError,
     PushoverClient,
     PushoverError,
     parse_encryption_key,
@@ -172,6 +173,12 @@ async def _async_ask_first(account: Account) -> Learnt:
     except InvalidUserError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN, translation_key="invalid_user_key"
+        ) from err
+    except NotPushoverApiError as err:
+        # Not ConfigEntryError, which Home Assistant logs with a traceback: the
+        # reason names the URL to fix, and a corrected URL reloads the entry.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="not_pushover_api"
         ) from err
     except PushoverError as err:
         raise ConfigEntryNotReady(
