@@ -73,6 +73,8 @@ def _cancel_tag(client: PushoverClient) -> Awaitable[Any]:
         ),
         ("messages.json", OK | {"receipt": 5}, _send, False),
         ("messages.json", {"request": "req-1"}, _send, False),
+        # Pushover's shape, but neither a success nor a refusal with reasons.
+        ("messages.json", {"status": 0, "request": "req-1"}, _send, False),
         ("messages.json", [1, 2], _send, False),
     ],
 )
