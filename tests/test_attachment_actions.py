@@ -20,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus import attachments
-from custom_components.pushover_plus.api import MAX_ATTACHMENT_SIZE, client
+from custom_components.pushover_plus.api import MAX_ATTACHMENT_SIZE, payload
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry
@@ -179,7 +179,7 @@ async def test_a_file_that_changes_while_it_is_sent(
     allowed, _ = folders
     picture = allowed / "live.png"
     picture.write_bytes(image_bytes("PNG", (400, 400)) + b"\0" * 200_000)
-    opened = client._open_regular_file
+    opened = payload.open_regular_file
 
     def changing(path: Path) -> tuple[IO[bytes], int]:
         """Open the file, then change it under the reader."""
@@ -191,7 +191,7 @@ async def test_a_file_that_changes_while_it_is_sent(
             os.truncate(path, size // 2)
         return handle, size
 
-    monkeypatch.setattr(client, "_open_regular_file", changing)
+    monkeypatch.setattr(payload, "open_regular_file", changing)
     await refused(
         hass,
         pushover_sandbox,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+import logging
 from typing import Any
 
+from aiohttp import web
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     SOURCE_USER,
@@ -49,6 +53,7 @@ from sandbox.seed import (
 )
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id, recipient
+from tests.web_server import serve
 
 UNKNOWN_KEY = "uNobodyHasThisKey0000000000009"
 ADVANCED = {"source": SOURCE_USER}
@@ -186,6 +191,99 @@ async def test_unreachable_api_url_is_named_and_stays_visible(
     assert advanced.options["collapsed"] is False
     [url_field] = advanced.schema.schema
     assert url_field.description == {"suggested_value": pushover_sandbox.api_url}
+
+
+@dataclass
+class WebSite:
+    """Another web server: every path answers ``status`` with an HTML page."""
+
+    url: str = ""
+    status: int = 404
+    page: str = "<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>"
+
+
+@pytest.fixture
+async def web_site(socket_enabled: None) -> AsyncIterator[WebSite]:
+    """Run a web server that is no Pushover API on loopback."""
+    site = WebSite()
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(
+            status=site.status, text=site.page, content_type="text/html"
+        )
+
+    async with serve(answer) as site.url:
+        yield site
+
+
+def _not_pushover_said_by_the_url(
+    result: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The form names the URL as the problem, quietly: no error or traceback."""
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"advanced": "not_pushover_api"}
+    assert result["data_schema"].schema["advanced"].options["collapsed"] is False
+    assert "Traceback" not in caplog.text
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def test_api_url_without_its_version_is_not_pushover(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The likeliest typo: the server without /1/, which answers 404 there."""
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            **_keys(pushover_sandbox),
+            "advanced": {CONF_API_URL: pushover_sandbox.base_url},
+        },
+    )
+    _not_pushover_said_by_the_url(result, caplog)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _keys(pushover_sandbox)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(
+    ("status", "default"),
+    [
+        # Any other web server's 404 page.
+        (404, False),
+        # A page served with 200 to every request (a router's, say), typed in...
+        (200, False),
+        # ...or answering in Pushover's place, as a captive portal does.
+        (200, True),
+    ],
+)
+async def test_a_web_server_that_is_not_pushover_is_named_by_the_url(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    web_site: WebSite,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    default: bool,
+) -> None:
+    web_site.status = status
+    if status == 200:
+        web_site.page = "<!DOCTYPE html><html><body><form>Log in</form></body></html>"
+    if default:
+        monkeypatch.setattr(
+            "custom_components.pushover_plus.config_flow.DEFAULT_API_URL",
+            web_site.url,
+        )
+    result = await _start_user_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {**_keys(pushover_sandbox), "advanced": {CONF_API_URL: web_site.url}},
+    )
+    _not_pushover_said_by_the_url(result, caplog)
 
 
 async def test_group_key_is_accepted(
@@ -364,6 +462,21 @@ async def test_reconfigure_changes_the_token(
     assert loaded_entry.data[CONF_API_KEY] == OTHER_TOKEN
     await hass.async_block_till_done()
     assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_names_a_stored_api_url_that_is_not_pushover(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    entry = demo_entry(
+        pushover_sandbox, options={CONF_API_URL: pushover_sandbox.base_url}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: OTHER_TOKEN}
+    )
+    # The URL is not in this form: the error is the form's own.
+    assert result["errors"] == {"base": "not_pushover_api"}
 
 
 async def test_reconfigure_reloads_once_and_only_on_change(
@@ -595,6 +708,19 @@ async def test_options_say_when_a_new_api_url_refuses_the_token(
     )
     # The token is not in this form: the error is shown by the URL's section.
     assert result["errors"] == {"advanced": "invalid_api_key"}
+
+
+async def test_options_name_a_new_api_url_that_is_not_pushover(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], _options_form(pushover_sandbox.base_url)
+    )
+    _not_pushover_said_by_the_url(dict(result), caplog)
 
 
 async def test_settings_work_while_the_entry_is_not_loaded(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import sensor
 from homeassistant.components.repairs import repairs_flow_manager
@@ -20,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
     CONF_API_KEY,
+    CONF_API_URL,
     CONF_PRIORITY,
     CONF_USER_KEY,
     DOMAIN,
@@ -181,6 +184,39 @@ async def test_server_trouble_retries_later(
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "Could not reach Pushover" in entry.reason
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        # The API URL without /1/, where the server answers 404...
+        None,
+        # ...or a reply that is not JSON, as a login page in Pushover's place.
+        "malformed_json",
+    ],
+)
+async def test_an_api_url_that_is_not_pushover_is_named(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    caplog: pytest.LogCaptureFixture,
+    fault: str | None,
+) -> None:
+    api_url = pushover_sandbox.api_url
+    if fault is None:
+        api_url = pushover_sandbox.base_url
+    else:
+        pushover_sandbox.controls.add_fault(fault, count=1)
+    entry = demo_entry(pushover_sandbox, options={CONF_API_URL: api_url})
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "is not a Pushover API" in entry.reason
+    assert "ends in /1/" in entry.reason
+    # Nothing alarming in the log: no error, and a traceback only when debugging.
+    shown = [record for record in caplog.records if record.levelno >= logging.INFO]
+    assert not [
+        record for record in shown if record.exc_info or record.levelno >= logging.ERROR
+    ]
 
 
 async def test_no_active_devices_is_a_repair_not_a_retry(

@@ -34,6 +34,7 @@ from .entity import async_register_application
 from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
+from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
@@ -75,7 +76,13 @@ async def async_setup_entry(
     else:
         await coordinator.async_config_entry_first_refresh()
     courier = Courier(hass, client, entry.entry_id)
-    outbox = Outbox(hass, entry, courier, coordinator)
+    outbox = Outbox(
+        hass,
+        entry,
+        courier=courier,
+        coordinator=coordinator,
+        repairs=OutboxRepairs(hass, entry),
+    )
     receipts = ReceiptTracker(hass, entry, client, coordinator)
     sender = Sender(
         hass,

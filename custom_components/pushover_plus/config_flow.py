@@ -46,6 +46,7 @@ from .api import (
     InvalidUserError,
     MessageValidationError,
     NoActiveDevicesError,
+    NotPushoverApiError,
     PushoverClient,
     PushoverError,
     UserValidation,
@@ -165,6 +166,9 @@ async def async_validate_keys(
         return {CONF_USER_KEY: "invalid_user_key"}, None
     except NoActiveDevicesError:
         return {"base": "no_active_devices"}, None
+    except NotPushoverApiError as err:
+        _LOGGER.debug("The API URL %s is not a Pushover API: %s", api_url, err)
+        return {"base": "not_pushover_api"}, None
     except PushoverError as err:
         if err.retryable:
             _LOGGER.debug("Pushover could not be reached: %s", err)
@@ -452,6 +456,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             if errors == {"base": "cannot_connect"} and api_url != DEFAULT_API_URL:
                 # Not the internet connection: the URL the user typed.
                 errors = {"base": "cannot_connect_url"}
+            if errors == {"base": "not_pushover_api"}:
+                # Shown by the section the URL is in, as in the options.
+                errors = {SECTION_ADVANCED: "not_pushover_api"}
             if not errors:
                 return self.async_create_entry(
                     title=name,
@@ -469,9 +476,12 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                         vol.Required(CONF_NAME, default=DEFAULT_NAME): str,
                         vol.Required(CONF_API_KEY): str,
                         vol.Required(CONF_USER_KEY): str,
-                        # Kept open once a URL of one's own was given.
+                        # Kept open once a URL of one's own was given, or
+                        # while the URL is what went wrong.
                         **advanced_section(
-                            DEFAULT_API_URL, collapsed=api_url == DEFAULT_API_URL
+                            DEFAULT_API_URL,
+                            collapsed=api_url == DEFAULT_API_URL
+                            and SECTION_ADVANCED not in errors,
                         ),
                     }
                 ),

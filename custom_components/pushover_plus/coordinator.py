@@ -31,6 +31,7 @@ from .api import (
     InvalidUserError,
     Message,
     MessageResult,
+    NotPushoverApiError,
     PushoverError,
     Quota,
 )
@@ -101,6 +102,10 @@ class PushoverCoordinator(DataUpdateCoordinator[AccountData]):
             self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="invalid_user_key"
+            ) from err
+        except NotPushoverApiError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="not_pushover_api"
             ) from err
         except PushoverError as err:
             raise self._failed(err) from err

@@ -42,7 +42,6 @@ import uuid
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
@@ -68,6 +67,7 @@ from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
 from .errors import failed, reset_time
 from .message import Outgoing
+from .outbox_repairs import OutboxRepairs
 from .outbox_storage import (
     STORAGE_VERSION,
     STORE_LISTS,
@@ -84,7 +84,6 @@ from .outbox_storage import (
     write_attachment,
     write_message,
 )
-from .repairs import async_show_warning
 from .storage import parse, salvage
 
 if TYPE_CHECKING:
@@ -107,11 +106,6 @@ STOP_TIMEOUT: float = 10.0
 #: Characters of the message text that name a dropped message without a title.
 _LABEL_LENGTH: Final = 60
 _MEGABYTE: Final = 1_000_000
-#: The outbox's repair issues (their translation keys).
-_DELIVERY_FAILED: Final = "delivery_failed"
-_OUTBOX_FULL: Final = "outbox_full"
-_WAITING: Final = "messages_waiting"
-_ISSUES: Final = (_DELIVERY_FAILED, _OUTBOX_FULL, _WAITING)
 
 
 class DropReason(StrEnum):
@@ -137,8 +131,7 @@ async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
     key, folder = paths(hass, entry_id)
     await Store[dict[str, Any]](hass, STORAGE_VERSION, key).async_remove()
     await hass.async_add_executor_job(shutil.rmtree, folder, True)
-    for issue in _ISSUES:
-        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
+    OutboxRepairs.async_delete_all(hass, entry_id)
 
 
 # The outbox ---------------------------------------------------------------------
@@ -151,17 +144,21 @@ class Outbox:
         self,
         hass: HomeAssistant,
         entry: PushoverPlusConfigEntry,
+        *,
         courier: Courier,
         coordinator: PushoverCoordinator,
+        repairs: OutboxRepairs,
     ) -> None:
         """Keep ``entry``'s messages; nothing is read before :meth:`async_load`.
 
-        ``courier`` sends them; ``coordinator`` knows the recipients.
+        ``courier`` sends them; ``coordinator`` knows the recipients;
+        ``repairs`` shows the entry's outbox repair issues.
         """
         self._hass = hass
         self._entry = entry
         self._courier = courier
         self._coordinator = coordinator
+        self._repairs = repairs
         key, self._folder = paths(hass, entry.entry_id)
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, key, private=True, atomic_writes=True
@@ -717,43 +714,16 @@ class Outbox:
     def _refresh_issue(self, now: datetime) -> None:
         """Show the repairs: messages wait long, were dropped, or made room."""
         oldest = self._oldest()
-        self._show_issue(
-            _WAITING,
-            oldest is not None and now - oldest.queued_at >= WAITING_NOTICE,
-            {
-                "count": str(len(self._items)),
-                "since": dt_util.as_local(oldest.queued_at).isoformat(" ", "minutes")
-                if oldest is not None
-                else "",
-            },
+        self._repairs.show_waiting(
+            len(self._items),
+            oldest.queued_at
+            if oldest is not None and now - oldest.queued_at >= WAITING_NOTICE
+            else None,
         )
         self._drops = [drop for drop in self._drops if drop.at + DROP_MEMORY > now]
-        self._show_issue(
-            _DELIVERY_FAILED,
-            bool(self._drops),
-            {
-                "count": str(len(self._drops)),
-                "title": self._drops[-1].label if self._drops else "",
-            },
-        )
-        self._show_issue(
-            _OUTBOX_FULL,
-            self._full_drops > 0,
-            {
-                "count": str(self._full_drops),
-                "max_messages": str(OUTBOX_MAX_MESSAGES),
-                "max_megabytes": str(OUTBOX_MAX_BYTES // _MEGABYTE),
-            },
-        )
-
-    @callback
-    def _show_issue(self, key: str, show: bool, placeholders: dict[str, str]) -> None:
-        issue_id = f"{key}_{self._entry.entry_id}"
-        if not show:
-            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
-            return
-        async_show_warning(
-            self._hass, issue_id, key, {"entry": self._entry.title, **placeholders}
+        self._repairs.show_dropped(self._drops)
+        self._repairs.show_full(
+            self._full_drops, OUTBOX_MAX_MESSAGES, OUTBOX_MAX_BYTES // _MEGABYTE
         )
 
     async def async_stop(self) -> None:

@@ -15,6 +15,7 @@ from custom_components.pushover_plus.api import PushoverClient
 from sandbox.seed import DEMO_TOKEN
 from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
+from tests.web_server import serve
 
 
 @pytest.fixture
@@ -88,15 +89,9 @@ async def fake_api(socket_enabled: None) -> AsyncIterator[FakeApi]:
             content_type="application/json",
         )
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    api.url = f"http://127.0.0.1:{runner.addresses[0][1]}/1/"
-    yield api
-    await runner.cleanup()
+    async with serve(handle) as root:
+        api.url = f"{root}1/"
+        yield api
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ from custom_components.pushover_plus.api import (
     PushoverClient,
     ValidationCode,
 )
-from custom_components.pushover_plus.api.client import (
-    _attachment_payload,
-    _FilePayload,
-)
 from custom_components.pushover_plus.api.models import guess_content_type
+from custom_components.pushover_plus.api.payload import (
+    FilePayload,
+    attachment_payload,
+)
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 from sandbox.state import SandboxState
 
@@ -202,7 +202,7 @@ class _BrokenFile(io.RawIOBase):
 async def test_file_payload_internals(tmp_path: Path) -> None:
     data = png_bytes(200_000)
     path = await asyncio.to_thread(_write, tmp_path / "p.png", data)
-    payload = await _FilePayload.open(path, "image/png")
+    payload = await FilePayload.open(path, "image/png")
     with pytest.raises(TypeError):
         payload.decode()
     writer = _Collector()
@@ -213,7 +213,7 @@ async def test_file_payload_internals(tmp_path: Path) -> None:
         await payload.write(cast(AbstractStreamWriter, writer))
     await payload.aclose()
 
-    broken = _FilePayload(cast(Any, _BrokenFile()), 10, "image/png")
+    broken = FilePayload(cast(Any, _BrokenFile()), 10, "image/png")
     with pytest.raises(Exception, match="could not be read"):
         await broken.write(cast(AbstractStreamWriter, _Collector()))
     assert broken.failure is not None
@@ -222,6 +222,4 @@ async def test_file_payload_internals(tmp_path: Path) -> None:
 
 async def test_attachment_without_source_is_a_type_error() -> None:
     with pytest.raises(TypeError):
-        await _attachment_payload(
-            Attachment(filename="a.png", content_type="image/png")
-        )
+        await attachment_payload(Attachment(filename="a.png", content_type="image/png"))

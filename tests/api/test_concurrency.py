@@ -17,7 +17,7 @@ from custom_components.pushover_plus.api import (
     Message,
     PushoverClient,
 )
-from custom_components.pushover_plus.api.client import _FifoLimiter, _limiter_for
+from custom_components.pushover_plus.api.limiter import FifoLimiter, limiter_for
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_TOKEN
 from sandbox.state import SandboxState
 
@@ -166,7 +166,7 @@ async def test_cancelled_waiter_is_never_sent(
 
 
 async def test_limiter_fifo_and_cancellation() -> None:
-    limiter = _FifoLimiter(2)
+    limiter = FifoLimiter(2)
     first, second, third, fourth, fifth = (limiter.reserve() for _ in range(5))
     assert first.done()
     assert second.done()
@@ -208,7 +208,7 @@ async def test_limiter_fifo_and_cancellation() -> None:
 
 
 async def test_limiter_admits_in_order_under_load() -> None:
-    limiter = _FifoLimiter(2)
+    limiter = FifoLimiter(2)
     order: list[int] = []
 
     async def worker(index: int) -> None:
@@ -226,7 +226,7 @@ async def test_limiter_admits_in_order_under_load() -> None:
 
 
 async def test_limiters_are_per_host_and_port() -> None:
-    a = _limiter_for(URL("http://127.0.0.1:1000/1/"))
-    assert _limiter_for(URL("https://127.0.0.1:1000/other/")) is a
-    assert _limiter_for(URL("http://127.0.0.1:1001/1/")) is not a
-    assert _limiter_for(URL("https://api.pushover.net/1/")) is not a
+    a = limiter_for(URL("http://127.0.0.1:1000/1/"))
+    assert limiter_for(URL("https://127.0.0.1:1000/other/")) is a
+    assert limiter_for(URL("http://127.0.0.1:1001/1/")) is not a
+    assert limiter_for(URL("https://api.pushover.net/1/")) is not a

@@ -14,6 +14,7 @@ from custom_components.pushover_plus.api import (
     InvalidUserError,
     Message,
     NoActiveDevicesError,
+    NotPushoverApiError,
     PushoverClient,
     PushoverConnectionError,
     PushoverError,
@@ -22,7 +23,8 @@ from custom_components.pushover_plus.api import (
     QuotaExceededError,
     ServerError,
 )
-from sandbox.seed import DEMO_GROUP, DEMO_USER, NO_DEVICE_USER, OTHER_TOKEN
+from sandbox.seed import DEMO_GROUP, DEMO_TOKEN, DEMO_USER, NO_DEVICE_USER, OTHER_TOKEN
+from sandbox.server import SandboxServer
 from sandbox.state import SandboxState
 
 from .conftest import FakeApi
@@ -107,6 +109,19 @@ async def test_other_request_error(client: PushoverClient) -> None:
         "Pushover refused the request (HTTP 400): "
         "sound is not a valid sound for this application"
     )
+
+
+async def test_api_url_without_its_version(
+    session: aiohttp.ClientSession, pushover_sandbox: SandboxServer
+) -> None:
+    """The likeliest typo: the server's root, which answers 404 outside /1/."""
+    client = PushoverClient(session, DEMO_TOKEN, base_url=pushover_sandbox.base_url)
+    for call in (client.validate_user(DEMO_USER), client.get_sounds()):
+        with pytest.raises(NotPushoverApiError) as caught:
+            await call
+        assert caught.value.status == 404
+        assert not caught.value.retryable
+    assert pushover_sandbox.state.requests == []
 
 
 async def test_quota_fault(client: PushoverClient, state: SandboxState) -> None:
@@ -227,6 +242,7 @@ async def test_every_error_is_a_pushover_error() -> None:
         InvalidTokenError,
         InvalidUserError,
         NoActiveDevicesError,
+        NotPushoverApiError,
         PushoverConnectionError,
         PushoverRequestError,
         PushoverTimeoutError,
@@ -234,5 +250,7 @@ async def test_every_error_is_a_pushover_error() -> None:
         ServerError,
     ):
         assert issubclass(error_class, PushoverError)
+    # Still an unreadable reply: one to a send may mean the message went out.
+    assert issubclass(NotPushoverApiError, InvalidResponseError)
     assert PushoverError("x").retryable is False
     assert InvalidResponseError("x", retryable=True).retryable is True

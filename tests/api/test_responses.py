@@ -10,6 +10,7 @@ import pytest
 from custom_components.pushover_plus.api import (
     InvalidResponseError,
     Message,
+    NotPushoverApiError,
     PushoverClient,
     PushoverRequestError,
 )
@@ -72,6 +73,8 @@ def _cancel_tag(client: PushoverClient) -> Awaitable[Any]:
         ),
         ("messages.json", OK | {"receipt": 5}, _send, False),
         ("messages.json", {"request": "req-1"}, _send, False),
+        # Pushover's shape, but neither a success nor a refusal with reasons.
+        ("messages.json", {"status": 0, "request": "req-1"}, _send, False),
         ("messages.json", [1, 2], _send, False),
     ],
 )
@@ -117,15 +120,31 @@ async def test_status_zero_on_http_200(
     assert caught.value.field_errors == {"message": "blank"}
 
 
-async def test_client_error_without_json(
-    fake_client: PushoverClient, fake_api: FakeApi
+@pytest.mark.parametrize(
+    ("status", "body", "retryable"),
+    [
+        # Another web server's pages: even a 4xx is not Pushover refusing.
+        (404, b"<html><h1>Not Found</h1></html>", False),
+        (400, b"<html>Bad request</html>", False),
+        (403, {"error": "forbidden"}, False),
+        # A page served with 200 (a login page, say): a read may be tried again.
+        (200, b"<!DOCTYPE html><html>Welcome</html>", True),
+        (200, {"ok": True}, True),
+    ],
+)
+async def test_a_reply_without_a_pushover_status_is_not_pushover(
+    fake_client: PushoverClient,
+    fake_api: FakeApi,
+    status: int,
+    body: Any,
+    retryable: bool,
 ) -> None:
-    fake_api.reply("messages.json", b"<html>Bad request</html>", status=400)
-    with pytest.raises(PushoverRequestError) as caught:
-        await _send(fake_client)
-    assert caught.value.errors == ()
-    assert caught.value.field_errors == {}
-    assert "no reason given" in str(caught.value)
+    fake_api.reply("users/validate.json", body, status=status)
+    with pytest.raises(NotPushoverApiError) as caught:
+        await _validate(fake_client)
+    assert caught.value.status == status
+    assert caught.value.retryable is retryable
+    assert "/1/" in str(caught.value)
 
 
 async def test_errors_list_of_wrong_type(

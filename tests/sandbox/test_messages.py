@@ -569,3 +569,14 @@ async def test_other_methods_and_paths_answer_json(api: Api) -> None:
     reply.rejected(405, ["this method is not allowed for the resource"])
     reply = await api.post("nothing/here.json", BASE)
     reply.rejected(404, ["the requested resource was not found"])
+
+
+async def test_the_api_paths_without_1_are_a_plain_web_server_s_404(
+    api: Api, pushover_sandbox: SandboxServer
+) -> None:
+    """Outside /1/ no Pushover reply: a 404 that is not JSON, and no record."""
+    url = pushover_sandbox.base_url + "messages.json"
+    async with api.session.post(url, data=BASE) as response:
+        assert response.status == 404
+        assert response.content_type != "application/json"
+    assert pushover_sandbox.state.requests == []

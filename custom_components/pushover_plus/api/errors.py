@@ -215,3 +215,14 @@ class InvalidResponseError(PushoverError):
         """Record whether the request was safe to repeat."""
         super().__init__(message, status=status, request_id=request_id)
         self.retryable = retryable
+
+
+class NotPushoverApiError(InvalidResponseError):
+    """The address answered, but not as the Pushover API does: a wrong API URL.
+
+    Pushover answers every request, accepted or refused, with a JSON object that
+    has a ``status``. A reply without one (a web server's 404 page, any page
+    served with 200, another API's JSON) means the API URL points elsewhere;
+    Pushover's own ends in ``/1/``. Like any :class:`InvalidResponseError` it is
+    retryable only for a read answered with 2xx; a 4xx answer stays as it is.
+    """
