@@ -330,3 +330,11 @@ def test_license_is_the_one_pyproject_declares() -> None:
     assert text.startswith("MIT License\n")
     holder = project["authors"][0]["name"]
     assert re.search(rf"^Copyright \(c\) \d{{4}} {re.escape(holder)}$", text, re.M)
+
+
+def test_changelog_starts_at_the_released_version() -> None:
+    """The newest CHANGELOG.md entry is manifest.json's version, and pyproject's."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## \[(\d[^\]]*)\]", changelog, re.MULTILINE)
+    assert newest is not None
+    assert newest[1] == MANIFEST["version"] == PYPROJECT["project"]["version"]
