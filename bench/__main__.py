@@ -46,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="exit with status 1 when a goal is not met (a regression guard)",
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines (each scenario and repetition as it starts or "
+        "ends, with the time left) on standard error",
+    )
+    parser.add_argument(
         "--json",
         default=str(ROOT / "artifacts" / "bench.json"),
         help="where to write the figures (default: artifacts/bench.json)",
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             work_dir=work_dir,
             json_path=Path(args.json),
             check=args.check,
+            quiet=args.quiet,
         )
     finally:
         # Home Assistant guards this thread against blocking calls from now on

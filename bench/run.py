@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
+import json
 import logging
 from pathlib import Path
 import ssl
@@ -25,6 +26,7 @@ from .goals import evaluate, short_goals
 from .hass_env import Bench, Links, SandboxControl, async_start_hass
 from .params import Params
 from .processes import ROOT, ProxyProcess, SandboxProcess
+from .progress import Progress
 from .results import machine, machine_line, summary, table, write_json
 from .scenarios import Scenarios, say
 
@@ -72,6 +74,7 @@ async def _measure(
     proxy: ProxyProcess,
     bundle: Path,
     work_dir: Path,
+    progress: Progress,
 ) -> tuple[Scenarios, dict[str, Any]]:
     """Start Home Assistant, set both integrations up, run the scenarios."""
     block_async_io.enable()
@@ -91,17 +94,32 @@ async def _measure(
     control = SandboxControl(sandbox.base_url, ssl_context)
     links = Links(direct=sandbox.api_url, wan=f"https://127.0.0.1:{proxy.port}/1/")
     bench = Bench(hass, links, ssl_context, control, allowed)
-    scenarios = Scenarios(bench, proxy, params)
+    scenarios = Scenarios(bench, proxy, params, progress)
     try:
         await bench.async_setup()
         say(f"Home Assistant ready in {context['hass_start_s']:.1f} s")
-        for name in selected:
-            await getattr(scenarios, name)()
+        with progress.ticking():
+            for name in selected:
+                progress.start(name)
+                await getattr(scenarios, name)()
+            progress.finish()
     finally:
         await bench.async_close()
     context.update(scenarios.context)
     context["burst_ideal_ms"] = scenarios.burst_ideal()
     return scenarios, context
+
+
+def _earlier_seconds(json_path: Path, params: Params) -> dict[str, float]:
+    """Return how long each scenario took when last run with the same parameters."""
+    try:
+        earlier = json.loads(json_path.read_text(encoding="utf-8"))
+    except OSError, ValueError:
+        return {}
+    if not isinstance(earlier, dict) or earlier.get("params") != asdict(params):
+        return {}
+    seconds = earlier.get("context", {}).get("scenario_seconds", {})
+    return {name: float(value) for name, value in seconds.items()}
 
 
 def _write_conditions(
@@ -137,15 +155,25 @@ def run(
     work_dir: Path,
     json_path: Path,
     check: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Measure, print the table and write ``json_path``; return an exit status.
 
-    With ``check``, the status is 1 when a goal is not met.
+    With ``check``, the status is 1 when a goal is not met. Unless ``quiet``,
+    each scenario and repetition is reported with the time left on standard
+    error (estimated from the last run's ``json_path`` when it had the same
+    parameters).
     """
     started = time.perf_counter()
     log_file = ROOT / "artifacts" / "bench-hass.log"
     counter = _configure_logging(log_file)
     info = machine()
+    progress = Progress(
+        selected,
+        prefix="bench: ",
+        expected=_earlier_seconds(json_path, params),
+        enabled=not quiet,
+    )
     (work_dir / "files").mkdir()
     (work_dir / "config").mkdir()
     set_open_file_descriptor_limit()
@@ -160,6 +188,7 @@ def run(
                 proxy=proxy,
                 bundle=bundle,
                 work_dir=work_dir,
+                progress=progress,
             )
         )
     finally:
@@ -173,6 +202,7 @@ def run(
     text = table(figures)
     side_by_side = summary(figures, short_goals(figures, params, context))
     context["log_records"] = dict(counter.counts)
+    context["scenario_seconds"] = progress.durations
     write_json(
         json_path,
         {

@@ -9,7 +9,7 @@ and max.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 import gc
 import math
 import os
@@ -28,6 +28,7 @@ from .hass_env import BUILTIN_DOMAIN, Bench, BenchError, OursEntity, Sender, mak
 from .params import Params
 from .probes import LoopLagProbe, RssPeak, write_noise_jpeg
 from .processes import ProxyProcess
+from .progress import Progress
 from .results import Figure, Figures
 
 LATENCY: Final = "1 latency, 50 ms RTT"
@@ -72,11 +73,18 @@ def say(text: str) -> None:
 class Scenarios:
     """Runs the scenarios against a set-up :class:`Bench`."""
 
-    def __init__(self, bench: Bench, proxy: ProxyProcess, params: Params) -> None:
-        """Measure ``bench``'s senders, driving ``proxy``."""
+    def __init__(
+        self,
+        bench: Bench,
+        proxy: ProxyProcess,
+        params: Params,
+        progress: Progress | None = None,
+    ) -> None:
+        """Measure ``bench``'s senders, driving ``proxy``; report to ``progress``."""
         self.bench = bench
         self.proxy = proxy
         self.params = params
+        self.progress = progress or Progress((), enabled=False)
         self.figures = Figures()
         self.context: dict[str, Any] = {}
 
@@ -139,7 +147,7 @@ class Scenarios:
         await self.use_wan()
         await self.bench.control.reset()
         say(f"{LATENCY}: {params.repetitions} x {params.latency_messages} messages")
-        for rep in range(params.repetitions):
+        for rep in self._repetitions(params.repetitions):
             for sender in rotate(self.bench.senders, rep):
                 for index in range(params.latency_warmup):
                     await sender.send(f"latency warm-up {rep}.{index}")
@@ -165,7 +173,7 @@ class Scenarios:
             "messages per sender"
         )
         senders = [*self.bench.senders, *self.bench.references]
-        for rep in range(params.cpu_repetitions):
+        for rep in self._repetitions(params.cpu_repetitions):
             for sender in rotate(senders, rep):
                 await self.bench.control.reset()
                 for index in range(params.cpu_warmup):
@@ -209,7 +217,7 @@ class Scenarios:
         params = self.params
         await self.use_wan()
         say(f"{BURST}: {params.repetitions} bursts per sender, each from cold")
-        for rep in range(params.repetitions):
+        for rep in self._repetitions(params.repetitions):
             for sender in rotate(self.bench.senders, rep):
                 await self.cold()
                 await self.quiet_reset()
@@ -266,7 +274,7 @@ class Scenarios:
         async with LoopLagProbe() as idle:
             await asyncio.sleep(2.0)
         self.context["idle_loop_lag_ms"] = idle.max_lag * 1000
-        for rep in range(params.attachment_repetitions):
+        for rep in self._repetitions(params.attachment_repetitions):
             for sender in rotate(self.bench.senders, rep):
                 await self.bench.control.reset()
                 gc.collect()
@@ -341,7 +349,7 @@ class Scenarios:
         await bench.hass.config_entries.async_add(restarted)
         await bench.hass.async_block_till_done(wait_background_tasks=True)
         kinds = ("ours", "builtin", "floor", "ours restart")
-        for rep in range(self.params.repetitions):
+        for rep in self._repetitions(self.params.repetitions):
             for kind in rotate(kinds, rep):
                 sender, _, restart = kind.partition(" ")
                 figure = await self._setup_once(
@@ -418,7 +426,7 @@ class Scenarios:
         await bench.control.reset()
         await bench.control.add_fault("500", 10**6, "messages.json")
         try:
-            for rep in range(params.outbox_repetitions):
+            for rep in self._repetitions(params.outbox_repetitions):
                 for waiting in rotate(sizes, rep):
                     figure = self.figures.get(
                         OUTBOX, outbox_metric(waiting), "ours", "Pushover Plus", "ms"
@@ -465,6 +473,13 @@ class Scenarios:
             await sender.send_attachment(text, image)
         else:
             await sender.send(text)
+
+    def _repetitions(self, count: int) -> Iterator[int]:
+        """Yield 0 to ``count`` - 1, telling the progress as each one is done."""
+        self.progress.expect(count, "repetition")
+        for rep in range(count):
+            yield rep
+            self.progress.step()
 
     def _log_medians(self, scenario: str) -> None:
         for item in self.figures.items:

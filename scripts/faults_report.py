@@ -4,21 +4,29 @@ Called by scripts/faults. Runs pytest in this process on the tests that record
 figures in tests/fault_figures.py, then prints them as tables and writes them
 to artifacts/faults.json. Exits non-zero when a test failed, a message was
 lost or a secret was found.
+
+Unless --quiet is given, standard error says which test starts, which failed,
+and at least every 10 s how long the one running has run, with the time left
+(from the last run's durations with as many fuzzed payloads, else from the
+tests done); pytest's dots are then left out, its summary is not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Mapping, Sequence
+from contextlib import ExitStack
 import json
 import os
 from pathlib import Path
 import sys
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pytest  # noqa: E402 - the repository must be importable first
 
+from bench.progress import Progress  # noqa: E402
 from tests.fault_figures import FIGURES  # noqa: E402
 
 TESTS = ("tests/test_faults.py", "tests/test_fuzz.py", "tests/test_no_secrets.py")
@@ -123,17 +131,100 @@ def report() -> tuple[str, dict[str, int]]:
     return text, totals
 
 
+class ProgressPlugin:
+    """A pytest plugin that reports each test through a :class:`Progress`."""
+
+    def __init__(
+        self, out: TextIO, expected: Mapping[str, float], *, enabled: bool
+    ) -> None:
+        """Write to ``out`` if ``enabled``; ``expected``: earlier durations, in s.
+
+        Disabled, it only measures how long each test takes.
+        """
+        self.out = out
+        self.expected = expected
+        self.enabled = enabled
+        self.progress = Progress((), enabled=False)
+        self._ticking = ExitStack()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Follow the tests that will run, in their order."""
+        self.progress = Progress(
+            [item.nodeid for item in session.items],
+            prefix="faults: ",
+            out=self.out,
+            expected=self.expected,
+            enabled=self.enabled,
+        )
+        self._ticking.enter_context(self.progress.ticking())
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        """Say which test starts."""
+        self.progress.start(nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Say when a test fails (pytest's summary says how)."""
+        if report.failed:
+            self.progress.note(f"{report.when} failed")
+
+    def pytest_runtest_logfinish(self) -> None:
+        """Count the test's duration."""
+        self.progress.finish()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport
+    ) -> Generator[None, tuple[str, str, Any], tuple[str, str, Any]]:
+        """Leave pytest's letters out while the progress lines say as much."""
+        category, letter, word = yield
+        return category, "" if self.enabled else letter, word
+
+    def pytest_sessionfinish(self) -> None:
+        """Stop the line every 10 s."""
+        self._ticking.close()
+
+
+def _earlier_seconds(examples: str) -> dict[str, float]:
+    """Return each test's duration in the last run with as many fuzzed payloads."""
+    try:
+        earlier = json.loads(ARTIFACT.read_text(encoding="utf-8"))
+    except OSError, ValueError:
+        return {}
+    if not isinstance(earlier, dict) or earlier.get("fuzz_examples") != examples:
+        return {}
+    return {name: float(s) for name, s in earlier.get("test_seconds", {}).items()}
+
+
 def main() -> int:
     """Run the tests, print the report, write the artifact."""
     os.chdir(ROOT)
-    status = int(pytest.main([*TESTS, "-q", "-p", "no:randomly", *sys.argv[1:]]))
+    arguments = [argument for argument in sys.argv[1:] if argument != "--quiet"]
+    examples = os.environ.get("PUSHOVER_PLUS_FUZZ_EXAMPLES", "25")
+    # pytest captures file descriptor 2 while a test runs: a copy of it still
+    # reaches the terminal.
+    with os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1) as out:
+        plugin = ProgressPlugin(
+            out,
+            _earlier_seconds(examples),
+            enabled=len(arguments) == len(sys.argv) - 1,
+        )
+        status = int(
+            pytest.main([*TESTS, "-q", "-p", "no:randomly", *arguments], [plugin])
+        )
     text, totals = report()
     print()
     print(text)
     ARTIFACT.parent.mkdir(exist_ok=True)
     ARTIFACT.write_text(
         json.dumps(
-            {"pytest_exit_status": status, "totals": totals, **FIGURES.to_json()},
+            {
+                "pytest_exit_status": status,
+                "totals": totals,
+                **FIGURES.to_json(),
+                "fuzz_examples": examples,
+                "test_seconds": plugin.progress.durations,
+            },
             indent=2,
         )
         + "\n",

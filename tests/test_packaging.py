@@ -4,7 +4,10 @@ The manifest (known keys, their order, a loadable version), hacs.json (only the
 keys HACS knows), icons.json (an icon for every action and translated entity),
 the brand images (sizes) and services.yaml (every action has a target or
 fields). tests/test_translations.py checks services.yaml against the
-translations.
+translations. Then the repository around it: the GitHub workflows that run
+hassfest, HACS's action and scripts/test (and that they pass GitHub's workflow
+schema, as scripts/lint checks), the licence, and a changelog entry for the
+version being released.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import importlib.util
 import json
 from pathlib import Path
 import re
+import subprocess
+import sys
+import tomllib
 from typing import Any, get_args, get_type_hints
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
@@ -21,6 +27,7 @@ from homeassistant.loader import Manifest
 from homeassistant.util.yaml import load_yaml_dict
 from PIL import Image
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "pushover_plus"
@@ -28,6 +35,14 @@ MANIFEST = json.loads((INTEGRATION / "manifest.json").read_text(encoding="utf-8"
 ICONS = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))
 ENGLISH = json.loads((ROOT / "translations" / "en.json").read_text(encoding="utf-8"))
 SERVICES = load_yaml_dict(str(INTEGRATION / "services.yaml"))
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+WORKFLOWS = ROOT / ".github" / "workflows"
+#: check-jsonschema's schemas for the workflows: GitHub's own, and a time limit
+#: on every job (scripts/lint runs the same).
+WORKFLOW_SCHEMAS = (
+    "vendor.github-workflows",
+    "custom.github-workflows-require-timeout",
+)
 
 # The strategies Home Assistant's loader accepts for a custom integration's
 # version; any other version keeps the integration from loading.
@@ -252,3 +267,74 @@ def test_quality_scale_names_every_rule_with_a_status() -> None:
         assert status in ("done", "exempt", "todo"), rule
         if status == "exempt":
             assert value["comment"], f"{rule}: an exemption needs its reason"
+
+
+def _workflow(name: str) -> dict[Any, Any]:
+    """Return a workflow; its ``on`` key is read as YAML 1.1's ``True``."""
+    workflow: dict[Any, Any] = yaml.safe_load(
+        (WORKFLOWS / name).read_text(encoding="utf-8")
+    )
+    workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def _steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_validate_workflow_runs_hassfest_and_hacs() -> None:
+    """hassfest and HACS's action (every check) on pushes, pull requests, daily."""
+    workflow = _workflow("validate.yml")
+    assert {"push", "pull_request", "schedule"} <= set(workflow["on"])
+    uses = {
+        step["uses"].partition("@")[0]: step
+        for step in _steps(workflow)
+        if "uses" in step
+    }
+    assert "home-assistant/actions/hassfest" in uses
+    assert uses["hacs/action"]["with"] == {"category": "integration"}
+
+
+def test_test_workflow_runs_scripts_test() -> None:
+    """CI on GitHub is scripts/test, as .ci/run is, on pushes and pull requests."""
+    workflow = _workflow("test.yml")
+    assert {"push", "pull_request"} <= set(workflow["on"])
+    assert "scripts/test" in [step.get("run") for step in _steps(workflow)]
+
+
+@pytest.mark.parametrize("schema", WORKFLOW_SCHEMAS)
+def test_workflows_lint_clean(schema: str) -> None:
+    """Every workflow passes check-jsonschema's schema, as scripts/lint checks."""
+    files = sorted(str(path) for path in WORKFLOWS.glob("*.yml"))
+    assert files
+    result = subprocess.run(  # noqa: S603 - the venv's own tool, our own files
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            schema,
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_license_is_the_one_pyproject_declares() -> None:
+    """LICENSE is the MIT text, with the holder pyproject.toml names."""
+    project = PYPROJECT["project"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert project["license"] == "MIT"
+    assert project["license-files"] == ["LICENSE"]
+    assert text.startswith("MIT License\n")
+    holder = project["authors"][0]["name"]
+    assert re.search(rf"^Copyright \(c\) \d{{4}} {re.escape(holder)}$", text, re.M)
+
+
+def test_changelog_starts_at_the_released_version() -> None:
+    """The newest CHANGELOG.md entry is manifest.json's version, and pyproject's."""
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## \[(\d[^\]]*)\]", changelog, re.MULTILINE)
+    assert newest is not None
+    assert newest[1] == MANIFEST["version"] == PYPROJECT["project"]["version"]
