@@ -13,7 +13,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -309,3 +309,56 @@ async def test_an_entry_of_a_newer_version_is_left_as_it_is(
     await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is state
     assert (entry.version, entry.minor_version) == (version, minor_version)
+
+
+async def test_a_version_1_entry_without_saved_answers_queues_while_pushover_is_down(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = _version_1_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    _register_as_version_1(hass, entry)
+    _register_alex_as_version_1(hass, entry)
+    pushover_sandbox.controls.add_fault("drop", fraction=1.0)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    # The quota was never told: unknown, not made up.
+    state = hass.states.get("sensor.quota_left_renamed")
+    assert state is not None
+    assert state.state == STATE_UNAVAILABLE
+
+    # All three ways in queue; the device entity known from the registry too.
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "legacy", "target": "phone"}, blocking=True
+    )
+    await hass.services.async_call(
+        "notify",
+        "send_message",
+        {"entity_id": "notify.my_phone", "message": "entity"},
+        blocking=True,
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": "notify.alex", "message": "action"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["notify.alex"]["status"] == "queued"  # type: ignore[index]
+    assert entry.runtime_data.outbox.size == 3
+
+    pushover_sandbox.controls.clear_faults()
+    for _ in range(4):
+        await advance(hass, freezer, 11)
+    assert sorted(
+        (record.fields["message"], record.fields.get("device"))
+        for record in pushover_sandbox.state.messages
+    ) == [("action", None), ("entity", "phone"), ("legacy", "phone")]
+    assert entry.runtime_data.outbox.size == 0
+    state = hass.states.get("sensor.quota_left_renamed")
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 from typing import Any
 
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+)
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 
-from .account import Account, async_remove_account
+from .account import Account, async_remove_account, registry_answers
 from .api import MessageValidationError, PushoverClient, parse_encryption_key
 from .const import (
     BUILTIN_DOMAIN,
@@ -28,7 +33,12 @@ from .const import (
     SUBENTRY_RECIPIENT,
 )
 from .coordinator import PushoverCoordinator
-from .data import PushoverPlusConfigEntry, PushoverPlusData, RecipientConfig
+from .data import (
+    AccountData,
+    PushoverPlusConfigEntry,
+    PushoverPlusData,
+    RecipientConfig,
+)
 from .delivery import Courier
 from .entity import async_register_application
 from .migration import async_migrate_entry
@@ -38,6 +48,8 @@ from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
+
+_LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -71,10 +83,10 @@ async def async_setup_entry(
     client = _client(hass, entry)
     account = Account(hass, entry, client, _configured(entry))
     coordinator = PushoverCoordinator(hass, entry, account)
-    if (stored := await account.async_load()) is not None:
-        coordinator.async_set_updated_data(stored)
-    else:
-        await coordinator.async_config_entry_first_refresh()
+    if (known := await account.async_load()) is None:
+        known = await _async_ask_first(hass, entry, coordinator)
+    if known is not None:
+        coordinator.async_set_updated_data(known)
     courier = Courier(hass, client, entry.entry_id)
     outbox = Outbox(
         hass,
@@ -106,7 +118,7 @@ async def async_setup_entry(
     _async_offer_builtin_removal(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.legacy_service.async_start(hass)
-    if stored is not None:
+    if known is not None:
         entry.async_create_background_task(
             hass,
             coordinator.async_refresh(),
@@ -162,6 +174,31 @@ def _stored_encryption_key(name: str, data: Mapping[str, Any]) -> bytes | None:
             translation_key="stored_encryption_key_invalid",
             translation_placeholders={"recipient": name},
         ) from None
+
+
+async def _async_ask_first(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    coordinator: PushoverCoordinator,
+) -> AccountData | None:
+    """Ask Pushover with no stored answers; None once it has answered.
+
+    An entry set up before (it has entities) starts from what Home Assistant's
+    registries know when Pushover cannot be reached, so that its messages
+    queue; the answers it returns are asked for again in the background. A new
+    entry waits until Pushover answers.
+    """
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        if (known := registry_answers(hass, entry, _configured(entry))) is None:
+            raise
+        _LOGGER.warning(
+            "Pushover could not be reached to start %s: messages wait until it answers",
+            entry.title,
+        )
+        return known
+    return None
 
 
 @callback

@@ -15,13 +15,17 @@ import hashlib
 import logging
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import NoActiveDevicesError, PushoverClient, Quota
-from .const import CLIENTS_URL, CONF_API_KEY, DOMAIN
+from .const import BUILTIN_SOUNDS, CLIENTS_URL, CONF_API_KEY, DOMAIN
 from .data import (
     AccountData,
     PushoverPlusConfigEntry,
@@ -29,6 +33,7 @@ from .data import (
     RecipientConfig,
     message_defaults,
 )
+from .entity import MODEL_GROUP, parse_recipient_unique_id, recipient_identifier
 from .repairs import async_show_warning
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,8 +74,7 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
-def _to_json(token: str, data: AccountData) -> dict[str, Any]:
-    quota = data.quota
+def _to_json(token: str, data: AccountData, quota: Quota) -> dict[str, Any]:
     return {
         "token": fingerprint(token),
         "sounds": dict(data.sounds),
@@ -218,8 +222,11 @@ class Account:
         return _recipient(config, Facts(validation.devices, validation.is_group))
 
     async def async_save(self, data: AccountData) -> None:
-        """Store ``data`` for the next start."""
-        await self._store.async_save(_to_json(self._entry.data[CONF_API_KEY], data))
+        """Store ``data`` for the next start, once Pushover has told the quota."""
+        if data.quota is not None:
+            await self._store.async_save(
+                _to_json(self._entry.data[CONF_API_KEY], data, data.quota)
+            )
 
     async def async_forget(self) -> None:
         """Delete the stored answers (the next setup asks Pushover first)."""
@@ -237,4 +244,45 @@ def _recipient(config: RecipientConfig, facts: Facts | None) -> Recipient:
         is_group=facts.is_group,
         defaults=message_defaults(config.settings),
         encryption_key=config.encryption_key,
+    )
+
+
+@callback
+def registry_answers(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    configs: Sequence[RecipientConfig],
+) -> AccountData | None:
+    """Return what Home Assistant's registries know of an entry set up before.
+
+    A start with no stored answers (the first after an update, or a lost file)
+    while Pushover cannot be reached takes each recipient's devices from its
+    notify entities and its group flag from its device, so that messages can
+    queue. None for an entry that never had an entity: it must ask Pushover.
+    """
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    if not entities:
+        return None
+    ids = [config.recipient_id for config in configs]
+    devices: dict[str, list[str]] = {recipient_id: [] for recipient_id in ids}
+    for registered in entities:
+        target = parse_recipient_unique_id(entry.entry_id, ids, registered.unique_id)
+        if registered.domain == "notify" and target and target.device:
+            devices[target.recipient_id].append(target.device)
+    registry = dr.async_get(hass)
+
+    def facts(recipient_id: str) -> Facts:
+        device = registry.async_get_device(
+            identifiers={recipient_identifier(entry.entry_id, recipient_id)}
+        )
+        is_group = device is not None and device.model == MODEL_GROUP
+        return Facts(tuple(devices[recipient_id]), is_group)
+
+    return AccountData(
+        {
+            config.recipient_id: _recipient(config, facts(config.recipient_id))
+            for config in configs
+        },
+        {sound: sound for sound in BUILTIN_SOUNDS},
+        None,
     )

@@ -208,13 +208,12 @@ class PushoverCoordinator(DataUpdateCoordinator[AccountData]):
     @callback
     def _async_check_threshold(self) -> None:
         """Warn while fewer messages remain than the option says."""
-        if not self.last_update_success:
+        if not self.last_update_success or (quota := self.data.quota) is None:
             return
         issue_id = f"quota_low_{self.config_entry.entry_id}"
         threshold = self.config_entry.options.get(
             CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING
         )
-        quota = self.data.quota
         if quota.remaining >= threshold:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return

@@ -56,11 +56,15 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class AccountData:
-    """What Pushover last said: each recipient's devices, the sounds, the quota."""
+    """What Pushover last said: each recipient's devices, the sounds, the quota.
+
+    The quota is None while only Home Assistant's registries have been asked
+    (see :func:`.account.registry_answers`).
+    """
 
     recipients: Mapping[str, Recipient]
     sounds: Mapping[str, str]
-    quota: Quota
+    quota: Quota | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,6 +145,12 @@ class QuotaSensor(
         return self.entity_description.object_id
 
     @property
-    def native_value(self) -> int | datetime:
+    def available(self) -> bool:
+        """Return whether the quota is known: not while Pushover was never asked."""
+        return super().available and self.coordinator.data.quota is not None
+
+    @property
+    def native_value(self) -> int | datetime | None:
         """Return the figure."""
-        return self.entity_description.value_fn(self.coordinator.data.quota)
+        quota = self.coordinator.data.quota
+        return None if quota is None else self.entity_description.value_fn(quota)
