@@ -11,11 +11,13 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
     ConfigEntryState,
+    ConfigSubentry,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_NAME, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -35,7 +37,7 @@ from sandbox.seed import (
     OTHER_USER,
 )
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, first_recipient_id, recipient
+from tests.conftest import demo_entry, first_recipient_id, recipient, send_emergency
 from tests.outbox_helpers import advance, texts
 
 
@@ -328,3 +330,72 @@ async def test_repair_of_an_already_removed_builtin_entry_does_nothing(
     await hass.config_entries.async_remove(builtin.entry_id)
     result = await manager.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_recipients_added_renamed_or_given_defaults_need_no_reload(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
+) -> None:
+    went: list[str] = []
+    async_track_state_change_event(
+        hass,
+        ["notify.pushover", "event.pushover_emergency_alerts"],
+        lambda event: went.append(event.data["new_state"].state),
+    )
+    subentry = ConfigSubentry(**recipient("Alex", OTHER_USER))
+    hass.config_entries.async_add_subentry(loaded_entry, subentry)
+    await hass.async_block_till_done()
+    # The new recipient and its devices, at once.
+    assert hass.states.get("notify.alex") is not None
+    assert hass.states.get("notify.alex_pixel") is not None
+
+    first = loaded_entry.subentries[first_recipient_id(loaded_entry)]
+    hass.config_entries.async_update_subentry(
+        loaded_entry,
+        first,
+        title="Sam",
+        data={**first.data, CONF_PRIORITY: 1},
+    )
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        "notify", "pushover", {"message": "defaults"}, blocking=True
+    )
+    [record] = pushover_sandbox.state.messages
+    assert record.fields["priority"] == "1"
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{loaded_entry.entry_id}_{first.subentry_id}"),
+        loaded_entry.entry_id,
+    )
+    assert device is not None
+    assert device.name == "Sam"
+    # Nothing was reloaded: no entity became unavailable.
+    assert STATE_UNAVAILABLE not in went
+    assert loaded_entry.state is ConfigEntryState.LOADED
+
+
+async def test_a_new_key_reloads_without_replaying_the_last_alert(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    receipt = await send_emergency(hass)
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER)
+    await advance(hass, freezer, 6)
+    alerts = hass.states.get("event.pushover_emergency_alerts")
+    assert alerts is not None
+    assert alerts.attributes["event_type"] == "acknowledged"
+
+    went: list[str] = []
+    async_track_state_change_event(
+        hass,
+        ["event.pushover_emergency_alerts"],
+        lambda event: went.append(event.data["new_state"].state),
+    )
+    first = loaded_entry.subentries[first_recipient_id(loaded_entry)]
+    hass.config_entries.async_update_subentry(
+        loaded_entry, first, data={**first.data, CONF_USER_KEY: OTHER_USER}
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    # Reloaded: unavailable for a moment, then no acknowledgement shown again.
+    assert went == [STATE_UNAVAILABLE, STATE_UNKNOWN]

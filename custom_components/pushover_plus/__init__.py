@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 import logging
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -35,12 +37,13 @@ from .const import (
 from .coordinator import PushoverCoordinator
 from .data import (
     AccountData,
+    FixedParts,
     PushoverPlusConfigEntry,
     PushoverPlusData,
     RecipientConfig,
 )
 from .delivery import Courier
-from .entity import async_register_application
+from .entity import async_register_application, async_rename_recipient_devices
 from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
@@ -112,6 +115,7 @@ async def async_setup_entry(
         outbox=outbox,
         receipts=receipts,
         application_device_id=async_register_application(hass, entry),
+        fixed=FixedParts.of(entry),
     )
     await receipts.async_start()
     await outbox.async_load()
@@ -244,7 +248,20 @@ def _async_offer_builtin_removal(
 async def _async_reload_on_update(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Reload after options, keys or recipients changed."""
+    """Take added recipients and new defaults or names live; reload for the rest.
+
+    A reload makes every entity unavailable for a moment, which the activity
+    log shows; keys, options and removed recipients still need one.
+    """
+    now = FixedParts.of(entry)
+    if entry.state is ConfigEntryState.LOADED and entry.runtime_data.fixed.allow(now):
+        runtime = entry.runtime_data
+        with suppress(ConfigEntryError):  # a damaged key: the reload reports it
+            configs = _configured(entry)
+            runtime.fixed = now
+            await runtime.coordinator.async_reconfigure(configs)
+            async_rename_recipient_devices(hass, entry, runtime.coordinator.data)
+            return
     await hass.config_entries.async_reload(entry.entry_id)
 
 

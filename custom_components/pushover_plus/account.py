@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import hashlib
 import logging
 from typing import Any, Final
@@ -149,6 +149,21 @@ class Account:
             atomic_writes=True,
         )
 
+    def configure(self, configs: Sequence[RecipientConfig]) -> None:
+        """Ask about ``configs`` from now on (recipients added or changed)."""
+        self._configs = {config.recipient_id: config for config in configs}
+
+    def unasked(self, recipient_id: str) -> Recipient:
+        """Return a configured recipient as known before Pushover is asked."""
+        return _recipient(self._configs[recipient_id], None)
+
+    def changed(self, recipient: Recipient) -> Recipient:
+        """Return ``recipient`` with its configured name and defaults."""
+        config = self._configs[recipient.recipient_id]
+        return replace(
+            recipient, name=config.name, defaults=message_defaults(config.settings)
+        )
+
     async def async_load(self) -> AccountData | None:
         """Return what an earlier setup learnt with this token, or None.
 
@@ -272,8 +287,8 @@ def registry_answers(
     registry = dr.async_get(hass)
 
     def facts(recipient_id: str) -> Facts:
-        device = registry.async_get_device(
-            identifiers={recipient_identifier(entry.entry_id, recipient_id)}
+        device = registry.async_get_device_by_identifier(
+            recipient_identifier(entry.entry_id, recipient_id), entry.entry_id
         )
         is_group = device is not None and device.model == MODEL_GROUP
         return Facts(tuple(devices[recipient_id]), is_group)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
@@ -36,7 +36,7 @@ from .api import (
     Quota,
 )
 from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
-from .data import AccountData, PushoverPlusConfigEntry, Recipient
+from .data import AccountData, PushoverPlusConfigEntry, Recipient, RecipientConfig
 from .delivery import signal_sent
 from .outbox import FIRST_RETRY, MAX_RETRY
 from .repairs import async_show_warning
@@ -155,6 +155,27 @@ class PushoverCoordinator(DataUpdateCoordinator[AccountData]):
             await self._async_use(replace(self.data, sounds=sounds))
 
         await self._async_ask_once(_SOUNDS, "the sounds", ask)
+
+    async def async_reconfigure(self, configs: Sequence[RecipientConfig]) -> None:
+        """Take recipients added, renamed or given new defaults, without a reload.
+
+        An added recipient's devices are asked for now; when Pushover cannot
+        answer, the next refresh brings them.
+        """
+        self._account.configure(configs)
+        recipients: dict[str, Recipient] = {}
+        for config in configs:
+            known = self.data.recipients.get(config.recipient_id)
+            if known is not None:
+                recipients[config.recipient_id] = self._account.changed(known)
+                continue
+            try:
+                known = await self._account.async_fetch_recipient(config.recipient_id)
+            except PushoverError as err:
+                _LOGGER.debug("Asking about %s failed: %s", config.name, err)
+                known = self._account.unasked(config.recipient_id)
+            recipients[config.recipient_id] = known
+        await self._async_use(replace(self.data, recipients=recipients))
 
     async def _async_use(self, data: AccountData) -> None:
         """Make ``data`` current and store it; the refresh schedule stays."""

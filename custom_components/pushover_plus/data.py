@@ -68,6 +68,45 @@ class AccountData:
 
 
 @dataclass(frozen=True, slots=True)
+class FixedParts:
+    """What an entry was set up with that only a reload can change."""
+
+    title: str
+    data: Mapping[str, Any]
+    options: Mapping[str, Any]
+    #: Each recipient's settings other than its message defaults, by subentry.
+    recipients: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def of(cls, entry: ConfigEntry[Any]) -> FixedParts:
+        """Return the fixed parts of ``entry`` as it is now."""
+        return cls(
+            entry.title,
+            dict(entry.data),
+            dict(entry.options),
+            {
+                subentry_id: {
+                    key: value
+                    for key, value in subentry.data.items()
+                    if key not in DEFAULT_KEYS
+                }
+                for subentry_id, subentry in entry.subentries.items()
+            },
+        )
+
+    def allow(self, now: FixedParts) -> bool:
+        """Return whether ``now`` only adds recipients or changes their defaults."""
+        return (self.title, self.data, self.options) == (
+            now.title,
+            now.data,
+            now.options,
+        ) and all(
+            now.recipients.get(subentry_id) == settings
+            for subentry_id, settings in self.recipients.items()
+        )
+
+
+@dataclass(slots=True)
 class PushoverPlusData:
     """The collaborators of a loaded entry, wired by ``async_setup_entry``."""
 
@@ -82,6 +121,8 @@ class PushoverPlusData:
     receipts: ReceiptTracker
     #: The application's device, which the recipients' devices are reached via.
     application_device_id: str
+    #: What the entry was set up with, to tell a change that needs a reload.
+    fixed: FixedParts
 
 
 type PushoverPlusConfigEntry = ConfigEntry[PushoverPlusData]

@@ -15,7 +15,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
 from .const import DOMAIN
-from .data import PushoverPlusConfigEntry, Recipient
+from .data import AccountData, PushoverPlusConfigEntry, Recipient
 
 PUSHOVER_URL = "https://pushover.net/"
 #: The device page shows "<model> by Pushover".
@@ -90,6 +90,21 @@ def async_register_application(
         )
         .id
     )
+
+
+@callback
+def async_rename_recipient_devices(
+    hass: HomeAssistant, entry: PushoverPlusConfigEntry, known: AccountData
+) -> None:
+    """Give each recipient's device its recipient's current name."""
+    registry = dr.async_get(hass)
+    for recipient in known.recipients.values():
+        device = registry.async_get_device_by_identifier(
+            recipient_identifier(entry.entry_id, recipient.recipient_id),
+            entry.entry_id,
+        )
+        if device is not None and device.name != recipient.name:
+            registry.async_update_device(device.id, name=recipient.name)
 
 
 class ApplicationEntity(Entity):

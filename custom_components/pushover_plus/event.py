@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.event import EventEntity
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.components.event import EventEntity, EventExtraStoredData
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -47,6 +47,16 @@ class EmergencyAlertsEvent(ApplicationEntity, EventEntity):
                 self._async_event,
             )
         )
+
+    async def async_get_last_event_data(self) -> EventExtraStoredData | None:
+        """Show the last alert again after a restart, not after a reload.
+
+        A reload while Home Assistant runs would record the restored alert as
+        a new state, and the activity log would show it as new.
+        """
+        if self.hass.state is CoreState.running:
+            return None
+        return await super().async_get_last_event_data()
 
     @callback
     def _async_event(self, event_type: str, data: dict[str, Any]) -> None:
