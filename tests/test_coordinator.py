@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntryState,
+    ConfigSubentry,
+)
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -14,9 +18,9 @@ import pytest
 
 import custom_components.pushover_plus as integration
 from custom_components.pushover_plus.const import DOMAIN
-from sandbox.seed import DEMO_USER
+from sandbox.seed import DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
-from tests.conftest import demo_entry, first_recipient_id
+from tests.conftest import demo_entry, first_recipient_id, recipient
 from tests.outbox_helpers import (
     TEST_TIMEOUT,
     account_key,
@@ -263,3 +267,35 @@ async def test_user_refused_after_a_stored_start_is_a_setup_error(
 
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert account_key(entry) not in hass_storage
+
+
+async def test_a_recipient_added_while_pushover_is_down_is_asked_about_later(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    entry = await setup_entry(hass, pushover_sandbox)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    # Started from the registries: nothing Pushover said is at hand.
+    hass_storage.pop(account_key(entry))
+    pushover_sandbox.controls.add_fault("drop", fraction=1.0)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    hass.config_entries.async_add_subentry(
+        entry, ConfigSubentry(**recipient("Alex", OTHER_USER))
+    )
+    await hass.async_block_till_done()
+    # Known without its devices until Pushover answers; nothing stored meanwhile.
+    assert hass.states.get("notify.alex") is not None
+    assert hass.states.get("notify.alex_pixel") is None
+    assert account_key(entry) not in hass_storage
+    await send(hass, "to Alex", "notify.alex")
+    assert entry.runtime_data.outbox.size == 1
+
+    pushover_sandbox.controls.clear_faults()
+    for _ in range(3):
+        await advance(hass, freezer, 11)
+    assert texts(pushover_sandbox) == ["to Alex"]
+    assert hass.states.get("notify.alex_pixel") is not None
+    assert account_key(entry) in hass_storage

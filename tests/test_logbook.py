@@ -72,7 +72,7 @@ async def test_logbook_names_who_acknowledged(
         row for row in answer["result"] if row.get("domain") == DOMAIN
     ]
     assert [(row["name"], row["message"]) for row in ours] == [
-        ('Emergency message "Leak"', "acknowledged by Pushover on phone"),
+        ("Emergency message", '"Leak" acknowledged by Pushover on phone'),
         ("Emergency message", "expired without being acknowledged"),
     ]
     # Shown with the entry's event entity, and never with a key.

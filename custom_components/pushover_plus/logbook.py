@@ -19,12 +19,17 @@ from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, UNKNOWN_USER
 type Describe = Callable[[Event[Any]], dict[str, str | None]]
 
 
+def _titled(data: dict[str, Any], what: str) -> str:
+    """Put the message's title before ``what``: the UI names the entity only."""
+    return f'"{title}" {what}' if (title := data.get("title")) else what
+
+
 def acknowledgement_text(data: dict[str, Any]) -> str:
-    """Say who acknowledged (a recipient's name, never a key) and on which device."""
+    """Say which message, who acknowledged it (a name, never a key) and where."""
     text = f"acknowledged by {data.get('acknowledged_by', UNKNOWN_USER)}"
     if device := data.get("acknowledged_by_device"):
         text += f" on {device}"
-    return text
+    return _titled(data, text)
 
 
 @callback
@@ -34,11 +39,9 @@ def async_describe_events(
     """Describe the acknowledged and expired events of emergency messages."""
 
     def _entry(event: Event[Any], message: str) -> dict[str, str | None]:
-        title = event.data.get("title")
         return {
-            LOGBOOK_ENTRY_NAME: f'Emergency message "{title}"'
-            if title
-            else "Emergency message",
+            # The UI shows the entity's name instead: the message has the title.
+            LOGBOOK_ENTRY_NAME: "Emergency message",
             LOGBOOK_ENTRY_MESSAGE: message,
             # Shown with the entry's "Emergency alerts" event entity.
             LOGBOOK_ENTRY_ENTITY_ID: er.async_get(hass).async_get_entity_id(
@@ -52,7 +55,7 @@ def async_describe_events(
 
     @callback
     def async_describe_expired(event: Event[Any]) -> dict[str, str | None]:
-        return _entry(event, "expired without being acknowledged")
+        return _entry(event, _titled(event.data, "expired without being acknowledged"))
 
     async_describe_event(DOMAIN, EVENT_ACKNOWLEDGED, async_describe_acknowledged)
     async_describe_event(DOMAIN, EVENT_EXPIRED, async_describe_expired)
