@@ -325,11 +325,7 @@ class Outbox:
                 self._entry.title,
                 self._next_attempt.isoformat(),
             )
-        elif self._full_drops:
-            self._full_drops = 0
-            await self._async_save()
-        self._refresh_issue(now)
-        self._notify()
+        await self._async_left(now, saved=False)
         self._schedule()
 
     def _log_load(
@@ -697,7 +693,7 @@ class Outbox:
         await self._async_left(now, saved=True)
 
     async def _async_left(self, now: datetime, *, saved: bool) -> None:
-        """Save the drops and show the repairs right after a message left.
+        """Save the drops and show the repairs once a message left, or on loading.
 
         ``saved`` says whether the store changed; the count of messages dropped
         to make room starts again once the outbox is empty.
