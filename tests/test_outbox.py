@@ -24,7 +24,7 @@ import custom_components.pushover_plus as integration
 from custom_components.pushover_plus import outbox as outbox_module, outbox_storage
 from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
 from custom_components.pushover_plus.delivery import signal_sent
-from custom_components.pushover_plus.outbox import signal_outbox_changed
+from custom_components.pushover_plus.outbox_queue import signal_outbox_changed
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id, recipient

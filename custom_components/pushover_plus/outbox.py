@@ -27,22 +27,16 @@ and is sent again. A request that Pushover accepted is never sent again.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
-import heapq
 import logging
-from pathlib import Path
 import shutil
 from typing import TYPE_CHECKING, Any, Final
-import uuid
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -56,8 +50,6 @@ from .api import (
 )
 from .const import (
     CONF_OUTBOX,
-    CONF_OUTBOX_MAX_AGE,
-    DEFAULT_OUTBOX_MAX_AGE_HOURS,
     DOMAIN,
     EVENT_DELIVERY_FAILED,
     OUTBOX_MAX_BYTES,
@@ -65,26 +57,16 @@ from .const import (
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
-from .errors import failed, reset_time
+from .errors import reset_time
 from .message import Outgoing
+from .outbox_queue import OutboxQueue
 from .outbox_repairs import OutboxRepairs
 from .outbox_storage import (
     STORAGE_VERSION,
-    STORE_LISTS,
     Drop,
     QueuedMessage,
-    StoredAttachment,
-    delete_message,
-    drop_from_json,
-    drop_to_json,
-    full_drops,
-    item_from_json,
-    load_folder,
     paths,
-    write_attachment,
-    write_message,
 )
-from .storage import parse, salvage
 
 if TYPE_CHECKING:
     from .coordinator import PushoverCoordinator
@@ -121,11 +103,6 @@ class DropReason(StrEnum):
     OUTBOX_FULL = "outbox_full"
 
 
-def signal_outbox_changed(entry_id: str) -> str:
-    """Return the signal sent when the number of waiting messages may change."""
-    return f"{DOMAIN}_outbox_changed_{entry_id}"
-
-
 async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the outbox of a removed entry: its store, files and repairs."""
     key, folder = paths(hass, entry_id)
@@ -159,25 +136,10 @@ class Outbox:
         self._courier = courier
         self._coordinator = coordinator
         self._repairs = repairs
-        key, self._folder = paths(hass, entry.entry_id)
-        self._store = Store[dict[str, Any]](
-            hass, STORAGE_VERSION, key, private=True, atomic_writes=True
-        )
-        #: The waiting messages by id, oldest first.
-        self._items: dict[str, QueuedMessage] = {}
-        #: How many waiting messages each recipient has.
-        self._waiting: Counter[str] = Counter()
-        #: Bytes of the waiting messages' images.
-        self._bytes = 0
-        #: When each message is too old (with its place and id), soonest first;
-        #: entries of messages gone are skipped when met.
-        self._deadlines: list[tuple[datetime, int, str]] = []
-        self._next_seq = 0
+        self._queue = OutboxQueue(hass, entry, coordinator=coordinator)
         self._drops: list[Drop] = []
         #: Messages dropped to make room since the outbox was last empty.
         self._full_drops = 0
-        #: The message whose request is on its way: never dropped to make room.
-        self._sending: QueuedMessage | None = None
         self._failures = 0
         self._next_attempt = dt_util.utcnow()
         #: Set when Pushover refused the token: nothing is sent until reauth.
@@ -189,47 +151,17 @@ class Outbox:
     @property
     def size(self) -> int:
         """Return how many messages wait."""
-        return len(self._items)
+        return len(self._queue)
 
     @property
     def enabled(self) -> bool:
         """Return whether new messages may wait here (the entry's option)."""
         return bool(self._entry.options.get(CONF_OUTBOX, True))
 
-    @property
-    def _max_age(self) -> int:
-        """Return in seconds how long a message may wait."""
-        hours = self._entry.options.get(
-            CONF_OUTBOX_MAX_AGE, DEFAULT_OUTBOX_MAX_AGE_HOURS
-        )
-        return int(hours) * 3600
-
-    def _deadline(self, queued_at: datetime, outgoing: Outgoing) -> datetime:
-        """Return when a message is too old to be sent."""
-        seconds = self._max_age
-        if (ttl := outgoing.template.ttl) is not None:
-            seconds = min(seconds, ttl)
-        return queued_at + timedelta(seconds=seconds)
-
-    @callback
-    def _notify(self) -> None:
-        """Say that the number of waiting messages may have changed."""
-        async_dispatcher_send(self._hass, signal_outbox_changed(self._entry.entry_id))
-
     @callback
     def waiting_for(self, recipients: Iterable[Recipient]) -> bool:
         """Return whether a new message to ``recipients`` must queue behind others."""
-        return self.enabled and any(
-            self._waiting[recipient.recipient_id] > 0 for recipient in recipients
-        )
-
-    def _who(self, recipient_ids: Iterable[str]) -> str:
-        """Name recipients for the log: never by their keys."""
-        known = self._coordinator.data.recipients
-        return ", ".join(
-            known[recipient_id].name if recipient_id in known else recipient_id
-            for recipient_id in recipient_ids
-        )
+        return self.enabled and self._queue.waits_for(recipients)
 
     def _warn_next_attempt(
         self, article: str, item: QueuedMessage, what: str, why: object
@@ -238,52 +170,11 @@ class Outbox:
         _LOGGER.warning(
             "%s Pushover message for %s %s (%s); next attempt at %s",
             article,
-            self._who(item.recipient_ids),
+            self._queue.who(item.recipient_ids),
             what,
             why,
             self._next_attempt.isoformat(),
         )
-
-    # The waiting messages ---------------------------------------------------
-
-    def _add(self, item: QueuedMessage) -> None:
-        """Count ``item`` in as the newest waiting message."""
-        self._items[item.id] = item
-        self._waiting.update(item.recipient_ids)
-        if item.attachment is not None:
-            self._bytes += item.attachment.size
-        heapq.heappush(
-            self._deadlines,
-            (self._deadline(item.queued_at, item.outgoing), item.seq, item.id),
-        )
-        self._next_seq = max(self._next_seq, item.seq + 1)
-
-    def _forget(self, item: QueuedMessage) -> None:
-        """Count ``item`` out: it no longer waits."""
-        del self._items[item.id]
-        self._waiting.subtract(item.recipient_ids)
-        for recipient_id in item.recipient_ids:
-            if self._waiting[recipient_id] <= 0:
-                del self._waiting[recipient_id]
-        self._forget_image(item)
-
-    def _forget_image(self, item: QueuedMessage) -> None:
-        if item.attachment is not None:
-            self._bytes -= item.attachment.size
-            item.attachment = None
-
-    def _oldest(self) -> QueuedMessage | None:
-        """Return the message that has waited longest."""
-        return next(iter(self._items.values()), None)
-
-    def _first_deadline(self) -> tuple[datetime, QueuedMessage] | None:
-        """Return the soonest deadline of a waiting message, and the message."""
-        while self._deadlines:
-            deadline, _, item_id = self._deadlines[0]
-            if (item := self._items.get(item_id)) is not None:
-                return deadline, item
-            heapq.heappop(self._deadlines)
-        return None
 
     # Loading and saving -----------------------------------------------------
 
@@ -291,96 +182,25 @@ class Outbox:
         """Read the queued messages and plan the next attempt.
 
         A damaged store file is moved aside and what can be read of it is kept;
-        a store of the old format (every message in it) is turned into files.
+        a store of the old format is turned into files (see
+        :meth:`.OutboxQueue.async_load`).
         """
-        salvaged = await self._hass.async_add_executor_job(
-            salvage, Path(self._store.path), STORE_LISTS
-        )
-        data = salvaged[0] if salvaged is not None else await self._store.async_load()
-        data = data or {}
-        legacy, unreadable = parse(data, "messages", item_from_json)
-        self._drops, _ = parse(data, "dropped", drop_from_json)
-        self._full_drops = full_drops(data)
-        folder = await self._hass.async_add_executor_job(
-            load_folder, self._folder, legacy
-        )
-        for item in folder.items:
-            self._add(item)
-        self._log_load(salvaged, len(legacy), unreadable + folder.unreadable)
-        if folder.without_image:
-            _LOGGER.warning(
-                "The images of %s queued messages of %s were gone: they are sent "
-                "without them",
-                folder.without_image,
-                self._entry.title,
-            )
-        if folder.converted and (salvaged or unreadable or "messages" in data):
-            await self._async_save()
+        self._drops, self._full_drops = await self._queue.async_load()
         now = dt_util.utcnow()
         self._next_attempt = now + FIRST_RETRY
-        if self._items:
+        if self._queue:
             _LOGGER.info(
                 "%s queued Pushover messages of %s are sent again from %s",
-                len(self._items),
+                len(self._queue),
                 self._entry.title,
                 self._next_attempt.isoformat(),
             )
         await self._async_left(now, saved=False)
         self._schedule()
 
-    def _log_load(
-        self, salvaged: tuple[Any, Path] | None, recovered: int, unreadable: int
-    ) -> None:
-        if salvaged is not None:
-            _LOGGER.warning(
-                "The outbox file of %s was damaged: %s queued messages were "
-                "recovered and any after them are lost. The damaged file is "
-                "kept as %s",
-                self._entry.title,
-                recovered,
-                salvaged[1],
-            )
-        if unreadable:
-            _LOGGER.warning(
-                "%s unreadable messages in the outbox of %s were dropped",
-                unreadable,
-                self._entry.title,
-            )
-
     async def _async_save(self) -> None:
         """Save what is not a message: the drops behind the repair issues."""
-        await self._store.async_save(
-            {
-                "dropped": [drop_to_json(drop) for drop in self._drops],
-                "full": self._full_drops,
-            }
-        )
-
-    async def _async_write(self, item: QueuedMessage) -> None:
-        """Write the file of ``item``; a refusing disk leaves it in memory only."""
-        try:
-            await self._hass.async_add_executor_job(write_message, self._folder, item)
-        except HomeAssistantError as err:
-            _LOGGER.warning(
-                "A queued Pushover message for %s could not be saved (%s): it is "
-                "lost if Home Assistant stops before it is delivered",
-                self._who(item.recipient_ids),
-                err,
-            )
-
-    async def _async_delete(self, item: QueuedMessage, *, text: bool = True) -> None:
-        """Delete the files of ``item``: its image, and its message when ``text``."""
-        try:
-            await self._hass.async_add_executor_job(
-                delete_message, self._folder, item.id, text
-            )
-        except OSError as err:
-            _LOGGER.warning(
-                "The files of a Pushover message for %s could not be deleted (%s): "
-                "it may be sent again after a restart",
-                self._who(item.recipient_ids),
-                err,
-            )
+        await self._queue.async_save(self._drops, self._full_drops)
 
     # Queueing ---------------------------------------------------------------
 
@@ -401,12 +221,12 @@ class Outbox:
         now = dt_util.utcnow()
         not_before = now + FIRST_RETRY
         if error is None:
-            reason = f"queued behind {len(self._items)} older messages"
+            reason = f"queued behind {len(self._queue)} older messages"
         elif not self.enabled:
             return None
         elif isinstance(error, QuotaExceededError):
             reset = reset_time(error, self._courier.client)
-            if reset is None or reset > self._deadline(now, outgoing):
+            if reset is None or reset > self._queue.deadline(now, outgoing):
                 return None
             not_before = max(reset, not_before)
             reason = str(error)
@@ -415,20 +235,22 @@ class Outbox:
         else:
             return None
 
-        item = await self._async_keep(now, outgoing, recipients, attachment, reason)
-        if not self._items:
+        item = await self._queue.async_keep(
+            now, outgoing, recipients, attachment, reason
+        )
+        if not self._queue:
             self._failures = 1
             self._next_attempt = not_before
         elif isinstance(error, QuotaExceededError):
             self._next_attempt = max(self._next_attempt, not_before)
-        self._add(item)
+        self._queue.add(item)
         # The one warning per queued message, whichever way it was sent.
         self._warn_next_attempt(
             "A", item, "was not sent yet: it waits in the outbox", reason
         )
         await self._async_make_room(item)
         self._refresh_issue(now)
-        self._notify()
+        self._queue.notify()
         self._schedule()
         return {
             "id": item.id,
@@ -436,57 +258,20 @@ class Outbox:
             "next_attempt": self._next_attempt.isoformat(),
         }
 
-    async def _async_keep(
-        self,
-        now: datetime,
-        outgoing: Outgoing,
-        recipients: Sequence[Recipient],
-        attachment: Attachment | None,
-        reason: str,
-    ) -> QueuedMessage:
-        """Write a new message's files: its image first, then the message."""
-        item = QueuedMessage(
-            id=uuid.uuid4().hex,
-            seq=self._next_seq,
-            queued_at=now,
-            recipient_ids=tuple(recipient.recipient_id for recipient in recipients),
-            # Without a time of its own, a late message shows when it was sent.
-            outgoing=replace(
-                outgoing,
-                template=replace(
-                    outgoing.template,
-                    timestamp=outgoing.template.timestamp or int(now.timestamp()),
-                ),
-                attachment=None,
-            ),
-            attachment=None,
-            error=reason,
-        )
-        self._next_seq += 1
-        if attachment is not None:
-            try:
-                size = await self._hass.async_add_executor_job(
-                    write_attachment, self._folder, item.id, attachment
-                )
-            except OSError as err:
-                raise failed("attachment_unreadable") from err
-            item.attachment = StoredAttachment(
-                attachment.filename, attachment.content_type, size
-            )
-        await self._async_write(item)
-        return item
-
     async def _async_make_room(self, newest: QueuedMessage) -> None:
         """Drop the oldest messages while the outbox holds more than allowed.
 
         ``newest`` stays, and so does a message whose request is on its way.
         """
-        while len(self._items) > OUTBOX_MAX_MESSAGES or self._bytes > OUTBOX_MAX_BYTES:
+        while (
+            len(self._queue) > OUTBOX_MAX_MESSAGES
+            or self._queue.bytes > OUTBOX_MAX_BYTES
+        ):
             oldest = next(
                 (
                     item
-                    for item in self._items.values()
-                    if item is not newest and item is not self._sending
+                    for item in self._queue
+                    if item is not newest and item is not self._queue.sending
                 ),
                 None,
             )
@@ -511,13 +296,13 @@ class Outbox:
         if self._stopping or self._task is not None:
             return
         moments = []
-        if (first := self._first_deadline()) is not None:
+        if (first := self._queue.first_deadline()) is not None:
             moments.append(first[0])
-        if self._items and not self._paused:
+        if self._queue and not self._paused:
             moments.append(self._next_attempt)
         if self._drops:
             moments.append(self._drops[0].at + DROP_MEMORY)
-        if (oldest := self._oldest()) is not None and (
+        if (oldest := self._queue.oldest()) is not None and (
             notice := oldest.queued_at + WAITING_NOTICE
         ) > dt_util.utcnow():
             moments.append(notice)
@@ -542,7 +327,9 @@ class Outbox:
         try:
             while True:
                 now = dt_util.utcnow()
-                while (first := self._first_deadline()) is not None and first[0] <= now:
+                while (first := self._queue.first_deadline()) is not None and first[
+                    0
+                ] <= now:
                     await self._async_drop(
                         first[1],
                         DropReason.EXPIRED,
@@ -552,11 +339,11 @@ class Outbox:
                 if (
                     self._stopping
                     or self._paused
-                    or not self._items
+                    or not self._queue
                     or now < self._next_attempt
                 ):
                     return
-                if not await self._async_deliver(next(iter(self._items.values()))):
+                if not await self._async_deliver(next(iter(self._queue))):
                     return
         finally:
             self._task = None
@@ -578,11 +365,11 @@ class Outbox:
         attachment = None
         if item.attachment is not None:
             attachment = Attachment.from_path(
-                self._folder / item.id,
+                self._queue.folder / item.id,
                 filename=item.attachment.filename,
                 content_type=item.attachment.content_type,
             )
-        self._sending = item
+        self._queue.sending = item
         try:
             delivery = await self._courier.async_deliver(
                 item.outgoing,
@@ -591,15 +378,15 @@ class Outbox:
                 part_sent=partial(self._async_part_sent, item),
             )
         finally:
-            self._sending = None
+            self._queue.sending = None
         if delivery.error is not None:
             return await self._async_failed(item, delivery.error)
-        self._forget(item)
+        self._queue.forget(item)
         self._failures = 0
-        await self._async_delete(item)
+        await self._queue.async_delete(item)
         _LOGGER.info(
             "Delivered a queued Pushover message for %s (queued at %s)",
-            self._who(item.recipient_ids),
+            self._queue.who(item.recipient_ids),
             item.queued_at.isoformat(),
         )
         await self._async_left(dt_util.utcnow(), saved=False)
@@ -609,10 +396,10 @@ class Outbox:
         """Keep only the parts still to send: the file first, then the image goes."""
         item.outgoing = replace(item.outgoing, parts=item.outgoing.parts[1:])
         had_image = item.attachment is not None
-        self._forget_image(item)
-        await self._async_write(item)
+        self._queue.forget_image(item)
+        await self._queue.async_write(item)
         if had_image:
-            await self._async_delete(item, text=False)
+            await self._queue.async_delete(item, text=False)
 
     async def _async_failed(self, item: QueuedMessage, err: PushoverError) -> bool:
         """Decide what a failed attempt means; return whether the next may follow."""
@@ -625,20 +412,20 @@ class Outbox:
                 "Pushover refused the application token of %s: %s queued messages "
                 "wait until it is entered again",
                 self._entry.title,
-                len(self._items),
+                len(self._queue),
             )
             return False
         if isinstance(err, QuotaExceededError):
             reset = reset_time(err, self._courier.client)
-            for queued in list(self._items.values()):
-                if reset is None or reset > self._deadline(
+            for queued in list(self._queue):
+                if reset is None or reset > self._queue.deadline(
                     queued.queued_at, queued.outgoing
                 ):
                     await self._async_drop(queued, DropReason.QUOTA_EXCEEDED, str(err))
             self._next_attempt = max(reset or now, now + FIRST_RETRY)
             _LOGGER.warning(
                 "The Pushover quota is used up: %s queued messages of %s wait until %s",
-                len(self._items),
+                len(self._queue),
                 self._entry.title,
                 self._next_attempt.isoformat(),
             )
@@ -647,7 +434,7 @@ class Outbox:
             self._failures += 1
             delay = FIRST_RETRY * 2 ** min(self._failures - 1, _MAX_DOUBLINGS)
             self._next_attempt = now + min(delay, MAX_RETRY)
-            await self._async_write(item)
+            await self._queue.async_write(item)
             self._warn_next_attempt("A queued", item, "failed again", err)
             return False
         reason = (
@@ -662,9 +449,9 @@ class Outbox:
         self, item: QueuedMessage, reason: DropReason, error: str
     ) -> None:
         """Give up on ``item``: say so in the log, on the bus and in a repair."""
-        if self._items.get(item.id) is not item:
+        if not self._queue.holds(item):
             return  # dropped meanwhile, by a newer message making room
-        self._forget(item)
+        self._queue.forget(item)
         now = dt_util.utcnow()
         title = item.outgoing.template.title
         if reason is DropReason.OUTBOX_FULL:
@@ -672,10 +459,10 @@ class Outbox:
         else:
             label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
             self._drops.append(Drop(now, label))
-        await self._async_delete(item)
+        await self._queue.async_delete(item)
         _LOGGER.warning(
             "Gave up on a Pushover message for %s queued at %s (%s): %s",
-            self._who(item.recipient_ids),
+            self._queue.who(item.recipient_ids),
             item.queued_at.isoformat(),
             reason,
             error,
@@ -698,20 +485,20 @@ class Outbox:
         ``saved`` says whether the store changed; the count of messages dropped
         to make room starts again once the outbox is empty.
         """
-        if self._full_drops and not self._items:
+        if self._full_drops and not self._queue:
             self._full_drops = 0
             saved = True
         if saved:
             await self._async_save()
         self._refresh_issue(now)
-        self._notify()
+        self._queue.notify()
 
     @callback
     def _refresh_issue(self, now: datetime) -> None:
         """Show the repairs: messages wait long, were dropped, or made room."""
-        oldest = self._oldest()
+        oldest = self._queue.oldest()
         self._repairs.show_waiting(
-            len(self._items),
+            len(self._queue),
             oldest.queued_at
             if oldest is not None and now - oldest.queued_at >= WAITING_NOTICE
             else None,
