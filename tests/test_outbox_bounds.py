@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus import outbox as outbox_module, outbox_queue
+from custom_components.pushover_plus import outbox_drops, outbox_queue
 from custom_components.pushover_plus.const import EVENT_DELIVERY_FAILED
 from custom_components.pushover_plus.delivery import signal_sent
 from sandbox.server import SandboxServer
@@ -48,8 +48,8 @@ pytestmark = pytest.mark.freeze_time(tick=True)
 
 def limit(monkeypatch: pytest.MonkeyPatch, messages: int, size: int) -> None:
     """Let the outbox hold ``messages`` messages and ``size`` bytes of images."""
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", messages)
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_BYTES", size)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_MESSAGES", messages)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_BYTES", size)
 
 
 def pictures(hass: HomeAssistant, tmp_path: Path, *sizes: tuple[int, int]) -> int:

@@ -30,7 +30,6 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from functools import partial
 import logging
 import shutil
@@ -51,19 +50,16 @@ from .api import (
 from .const import (
     CONF_OUTBOX,
     DOMAIN,
-    EVENT_DELIVERY_FAILED,
-    OUTBOX_MAX_BYTES,
-    OUTBOX_MAX_MESSAGES,
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
 from .errors import reset_time
 from .message import Outgoing
+from .outbox_drops import DropReason, OutboxDrops
 from .outbox_queue import OutboxQueue
 from .outbox_repairs import OutboxRepairs
 from .outbox_storage import (
     STORAGE_VERSION,
-    Drop,
     QueuedMessage,
     paths,
 )
@@ -79,28 +75,8 @@ FIRST_RETRY: Final = timedelta(seconds=5)
 MAX_RETRY: Final = timedelta(minutes=10)
 # 5 s doubled 7 times passes MAX_RETRY; more doublings only risk an overflow.
 _MAX_DOUBLINGS: Final = 7
-#: How long a dropped message keeps the repair issue open.
-DROP_MEMORY: Final = timedelta(days=1)
-#: How long the oldest message waits before a repair issue says so.
-WAITING_NOTICE: Final = timedelta(minutes=5)
 #: Seconds unloading waits for a delivery already on its way.
 STOP_TIMEOUT: float = 10.0
-#: Characters of the message text that name a dropped message without a title.
-_LABEL_LENGTH: Final = 60
-_MEGABYTE: Final = 1_000_000
-
-
-class DropReason(StrEnum):
-    """Why the outbox gave up on a message (the event's ``reason``)."""
-
-    EXPIRED = "expired"
-    QUOTA_EXCEEDED = "quota_exceeded"
-    REFUSED = "refused"
-    #: Pushover's reply was unreadable: the message may have been delivered.
-    UNCONFIRMED = "unconfirmed"
-    RECIPIENT_REMOVED = "recipient_removed"
-    #: Older messages made room for a new one.
-    OUTBOX_FULL = "outbox_full"
 
 
 async def async_remove_outbox(hass: HomeAssistant, entry_id: str) -> None:
@@ -135,11 +111,8 @@ class Outbox:
         self._entry = entry
         self._courier = courier
         self._coordinator = coordinator
-        self._repairs = repairs
         self._queue = OutboxQueue(hass, entry, coordinator=coordinator)
-        self._drops: list[Drop] = []
-        #: Messages dropped to make room since the outbox was last empty.
-        self._full_drops = 0
+        self._drops = OutboxDrops(hass, entry, self._queue, repairs=repairs)
         self._failures = 0
         self._next_attempt = dt_util.utcnow()
         #: Set when Pushover refused the token: nothing is sent until reauth.
@@ -185,7 +158,7 @@ class Outbox:
         a store of the old format is turned into files (see
         :meth:`.OutboxQueue.async_load`).
         """
-        self._drops, self._full_drops = await self._queue.async_load()
+        self._drops.restore(*await self._queue.async_load())
         now = dt_util.utcnow()
         self._next_attempt = now + FIRST_RETRY
         if self._queue:
@@ -195,12 +168,8 @@ class Outbox:
                 self._entry.title,
                 self._next_attempt.isoformat(),
             )
-        await self._async_left(now, saved=False)
+        await self._drops.async_left(now, saved=False)
         self._schedule()
-
-    async def _async_save(self) -> None:
-        """Save what is not a message: the drops behind the repair issues."""
-        await self._queue.async_save(self._drops, self._full_drops)
 
     # Queueing ---------------------------------------------------------------
 
@@ -248,8 +217,8 @@ class Outbox:
         self._warn_next_attempt(
             "A", item, "was not sent yet: it waits in the outbox", reason
         )
-        await self._async_make_room(item)
-        self._refresh_issue(now)
+        await self._drops.async_make_room(item)
+        self._drops.refresh_issue(now)
         self._queue.notify()
         self._schedule()
         return {
@@ -257,33 +226,6 @@ class Outbox:
             "reason": reason,
             "next_attempt": self._next_attempt.isoformat(),
         }
-
-    async def _async_make_room(self, newest: QueuedMessage) -> None:
-        """Drop the oldest messages while the outbox holds more than allowed.
-
-        ``newest`` stays, and so does a message whose request is on its way.
-        """
-        while (
-            len(self._queue) > OUTBOX_MAX_MESSAGES
-            or self._queue.bytes > OUTBOX_MAX_BYTES
-        ):
-            oldest = next(
-                (
-                    item
-                    for item in self._queue
-                    if item is not newest and item is not self._queue.sending
-                ),
-                None,
-            )
-            if oldest is None:
-                return
-            await self._async_drop(
-                oldest,
-                DropReason.OUTBOX_FULL,
-                f"the outbox was full ({OUTBOX_MAX_MESSAGES} messages or "
-                f"{OUTBOX_MAX_BYTES // _MEGABYTE} MB of images); last error: "
-                f"{oldest.error}",
-            )
 
     # Draining ---------------------------------------------------------------
 
@@ -300,12 +242,7 @@ class Outbox:
             moments.append(first[0])
         if self._queue and not self._paused:
             moments.append(self._next_attempt)
-        if self._drops:
-            moments.append(self._drops[0].at + DROP_MEMORY)
-        if (oldest := self._queue.oldest()) is not None and (
-            notice := oldest.queued_at + WAITING_NOTICE
-        ) > dt_util.utcnow():
-            moments.append(notice)
+        moments.extend(self._drops.moments())
         if moments:
             self._unsub_timer = async_track_point_in_utc_time(
                 self._hass, self._async_wake, min(moments)
@@ -330,12 +267,12 @@ class Outbox:
                 while (first := self._queue.first_deadline()) is not None and first[
                     0
                 ] <= now:
-                    await self._async_drop(
+                    await self._drops.async_drop(
                         first[1],
                         DropReason.EXPIRED,
                         f"not delivered in time; last error: {first[1].error}",
                     )
-                self._refresh_issue(now)
+                self._drops.refresh_issue(now)
                 if (
                     self._stopping
                     or self._paused
@@ -358,7 +295,7 @@ class Outbox:
             if recipient_id in known
         ]
         if not recipients:
-            await self._async_drop(
+            await self._drops.async_drop(
                 item, DropReason.RECIPIENT_REMOVED, "the recipient was removed"
             )
             return True
@@ -389,7 +326,7 @@ class Outbox:
             self._queue.who(item.recipient_ids),
             item.queued_at.isoformat(),
         )
-        await self._async_left(dt_util.utcnow(), saved=False)
+        await self._drops.async_left(dt_util.utcnow(), saved=False)
         return True
 
     async def _async_part_sent(self, item: QueuedMessage) -> None:
@@ -421,7 +358,9 @@ class Outbox:
                 if reset is None or reset > self._queue.deadline(
                     queued.queued_at, queued.outgoing
                 ):
-                    await self._async_drop(queued, DropReason.QUOTA_EXCEEDED, str(err))
+                    await self._drops.async_drop(
+                        queued, DropReason.QUOTA_EXCEEDED, str(err)
+                    )
             self._next_attempt = max(reset or now, now + FIRST_RETRY)
             _LOGGER.warning(
                 "The Pushover quota is used up: %s queued messages of %s wait until %s",
@@ -442,72 +381,8 @@ class Outbox:
             if isinstance(err, InvalidResponseError)
             else DropReason.REFUSED
         )
-        await self._async_drop(item, reason, str(err))
+        await self._drops.async_drop(item, reason, str(err))
         return True
-
-    async def _async_drop(
-        self, item: QueuedMessage, reason: DropReason, error: str
-    ) -> None:
-        """Give up on ``item``: say so in the log, on the bus and in a repair."""
-        if not self._queue.holds(item):
-            return  # dropped meanwhile, by a newer message making room
-        self._queue.forget(item)
-        now = dt_util.utcnow()
-        title = item.outgoing.template.title
-        if reason is DropReason.OUTBOX_FULL:
-            self._full_drops += 1
-        else:
-            label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
-            self._drops.append(Drop(now, label))
-        await self._queue.async_delete(item)
-        _LOGGER.warning(
-            "Gave up on a Pushover message for %s queued at %s (%s): %s",
-            self._queue.who(item.recipient_ids),
-            item.queued_at.isoformat(),
-            reason,
-            error,
-        )
-        self._hass.bus.async_fire(
-            EVENT_DELIVERY_FAILED,
-            {
-                "entry_id": self._entry.entry_id,
-                "title": title,
-                "reason": reason.value,
-                "error": error,
-                "queued_at": item.queued_at.isoformat(),
-            },
-        )
-        await self._async_left(now, saved=True)
-
-    async def _async_left(self, now: datetime, *, saved: bool) -> None:
-        """Save the drops and show the repairs once a message left, or on loading.
-
-        ``saved`` says whether the store changed; the count of messages dropped
-        to make room starts again once the outbox is empty.
-        """
-        if self._full_drops and not self._queue:
-            self._full_drops = 0
-            saved = True
-        if saved:
-            await self._async_save()
-        self._refresh_issue(now)
-        self._queue.notify()
-
-    @callback
-    def _refresh_issue(self, now: datetime) -> None:
-        """Show the repairs: messages wait long, were dropped, or made room."""
-        oldest = self._queue.oldest()
-        self._repairs.show_waiting(
-            len(self._queue),
-            oldest.queued_at
-            if oldest is not None and now - oldest.queued_at >= WAITING_NOTICE
-            else None,
-        )
-        self._drops = [drop for drop in self._drops if drop.at + DROP_MEMORY > now]
-        self._repairs.show_dropped(self._drops)
-        self._repairs.show_full(
-            self._full_drops, OUTBOX_MAX_MESSAGES, OUTBOX_MAX_BYTES // _MEGABYTE
-        )
 
     async def async_stop(self) -> None:
         """Stop sending; a delivery on its way gets a moment to finish and be saved."""
