@@ -1,27 +1,13 @@
 """The outbox: messages Pushover could not take yet, kept until they are delivered.
 
-A message that fails for a passing reason (a 5xx reply, a timeout, a dropped
-connection, a name that does not resolve) or because the monthly quota is used
-up waits here, on disk so that it survives restarts, and is sent again: five
-seconds later first (Pushover asks for at least that), then twice as long each
-time up to ten minutes, or when the quota resets. Queued messages go out one at
-a time, oldest first, and a new message for a recipient with queued messages
-queues behind them. One still queued after the entry's maximum age (or its own
-ttl, when shorter) is dropped: the ``pushover_plus_delivery_failed`` event says
-so, and a repair issue stays while any message was dropped in the last day.
-While a message has waited longer than :data:`WAITING_NOTICE`, a repair issue
-says how many wait and since when, so that a queued message does not pass for
-a sent one.
-
-The outbox holds at most :data:`OUTBOX_MAX_MESSAGES` messages and
-:data:`OUTBOX_MAX_BYTES` of images: a message that would pass either limit
-still gets in, and the oldest waiting messages make room for it (each with the
-event, reason ``outbox_full``, and a repair issue until the outbox is empty).
-Queueing a message costs the same however many wait (see
-:mod:`.outbox_storage`).
-
-Delivery is at least once: a request that got no reply may have been delivered
-and is sent again. A request that Pushover accepted is never sent again.
+:class:`Outbox` is what the rest of the integration uses. ``async_enqueue``
+stores a message that failed for a passing reason or the used-up quota, or that
+must queue behind others (``waiting_for``), or says it may not wait; ``size``
+counts what waits. Messages survive restarts and go out oldest first, at least
+once: never again once Pushover accepted them. Behind it, :mod:`.outbox_queue`
+keeps them, :mod:`.outbox_drain` sends them again, :mod:`.outbox_drops` gives
+them up and shows the repairs. What users see: the README's section "Outbox:
+nothing lost when Pushover cannot be reached".
 """
 
 from __future__ import annotations

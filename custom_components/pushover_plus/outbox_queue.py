@@ -4,7 +4,8 @@
 recipient, the bytes of their images and when each is too old. It writes and
 deletes their files (in :mod:`.outbox_storage`'s format) and the store of what
 is not a message, and a disk that refuses costs a warning, not the message. It
-decides nothing: :class:`.outbox.Outbox` says what comes and goes, and when.
+decides nothing: :class:`.outbox.Outbox` lets messages in, :mod:`.outbox_drain`
+and :mod:`.outbox_drops` take them out.
 """
 
 from __future__ import annotations
