@@ -21,10 +21,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 import custom_components.pushover_plus as integration
-from custom_components.pushover_plus import outbox as outbox_module, outbox_storage
+from custom_components.pushover_plus import (
+    outbox as outbox_module,
+    outbox_drops,
+    outbox_storage,
+)
 from custom_components.pushover_plus.const import DOMAIN, EVENT_DELIVERY_FAILED
 from custom_components.pushover_plus.delivery import signal_sent
-from custom_components.pushover_plus.outbox import signal_outbox_changed
+from custom_components.pushover_plus.outbox_queue import signal_outbox_changed
 from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, first_recipient_id, recipient
@@ -526,7 +530,7 @@ async def test_removing_the_entry_removes_its_outbox(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", 2)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_MESSAGES", 2)
     entry = await setup_entry(hass, pushover_sandbox)
     hass.config.allowlist_external_dirs = {str(tmp_path / "www")}
     (tmp_path / "www").mkdir()

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.pushover_plus import outbox as outbox_module
+from custom_components.pushover_plus import outbox_drops, outbox_queue
 from custom_components.pushover_plus.const import EVENT_DELIVERY_FAILED
 from custom_components.pushover_plus.delivery import signal_sent
 from sandbox.server import SandboxServer
@@ -48,8 +48,8 @@ pytestmark = pytest.mark.freeze_time(tick=True)
 
 def limit(monkeypatch: pytest.MonkeyPatch, messages: int, size: int) -> None:
     """Let the outbox hold ``messages`` messages and ``size`` bytes of images."""
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", messages)
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_BYTES", size)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_MESSAGES", messages)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_BYTES", size)
 
 
 def pictures(hass: HomeAssistant, tmp_path: Path, *sizes: tuple[int, int]) -> int:
@@ -197,7 +197,7 @@ async def test_room_made_while_the_used_up_quota_drops_drops_each_once(
     # The quota resets after both are too old: the drain gives both up.
     pushover_sandbox.controls.add_fault("429", count=1)
     deleting, disk_done = threading.Event(), threading.Event()
-    delete_message = outbox_module.delete_message
+    delete_message = outbox_queue.delete_message
 
     def slow_disk(*args: Any) -> None:
         if not deleting.is_set():
@@ -205,7 +205,7 @@ async def test_room_made_while_the_used_up_quota_drops_drops_each_once(
             disk_done.wait(5)
         delete_message(*args)
 
-    monkeypatch.setattr(outbox_module, "delete_message", slow_disk)
+    monkeypatch.setattr(outbox_queue, "delete_message", slow_disk)
     freezer.move_to(dt_util.utcnow() + timedelta(seconds=6))
     async_fire_time_changed(hass)
     assert await hass.async_add_executor_job(deleting.wait, 5)

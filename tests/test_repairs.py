@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus import outbox as outbox_module
+from custom_components.pushover_plus import outbox_drops
 from custom_components.pushover_plus.outbox_repairs import ISSUES
 from sandbox.seed import OTHER_TOKEN, OTHER_USER
 from sandbox.server import SandboxServer
@@ -49,7 +49,7 @@ async def test_each_entry_has_its_own_outbox_repairs_until_removed(
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(outbox_module, "OUTBOX_MAX_MESSAGES", 3)
+    monkeypatch.setattr(outbox_drops, "OUTBOX_MAX_MESSAGES", 3)
     home = await _add(hass, demo_entry(pushover_sandbox, name="Home"))
     cabin = await _add(
         hass,

@@ -38,7 +38,7 @@ from .api import (
 from .const import CONF_QUOTA_WARNING, DEFAULT_QUOTA_WARNING, DOMAIN
 from .data import AccountData, PushoverPlusConfigEntry, Recipient, RecipientConfig
 from .delivery import signal_sent
-from .outbox import FIRST_RETRY, MAX_RETRY
+from .outbox_drain import FIRST_RETRY, MAX_RETRY
 from .repairs import async_show_warning
 
 _LOGGER = logging.getLogger(__name__)

@@ -22,7 +22,8 @@ from .api import Quota
 from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
 from .entity import ApplicationEntity
-from .outbox import Outbox, signal_outbox_changed
+from .outbox import Outbox
+from .outbox_queue import signal_outbox_changed
 
 PARALLEL_UPDATES = 0
 
