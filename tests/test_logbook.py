@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -33,6 +33,30 @@ def mock_recorder_before_hass(
     """The logbook reads what the recorder wrote: it starts before hass."""
 
 
+async def _rows_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+    start: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Let 6 s pass; return the logbook's answer since ``start``, and our rows."""
+    freezer.tick(timedelta(seconds=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "logbook/get_events",
+            "start_time": start.isoformat(),
+            "end_time": (dt_util.utcnow() + timedelta(seconds=1)).isoformat(),
+        }
+    )
+    answer: dict[str, Any] = await client.receive_json()
+    assert answer["success"]
+    return answer, [row for row in answer["result"] if row.get("domain") == DOMAIN]
+
+
 @pytest.mark.usefixtures("recorder_mock")
 async def test_logbook_names_who_acknowledged(
     hass: HomeAssistant,
@@ -53,24 +77,7 @@ async def test_logbook_names_who_acknowledged(
         acknowledged, user=DEMO_USER, device="phone"
     )
     pushover_sandbox.controls.expire(expired)
-    freezer.tick(timedelta(seconds=6))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
-
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        {
-            "type": "logbook/get_events",
-            "start_time": start.isoformat(),
-            "end_time": (dt_util.utcnow() + timedelta(seconds=1)).isoformat(),
-        }
-    )
-    answer = await client.receive_json()
-    assert answer["success"]
-    ours: list[dict[str, Any]] = [
-        row for row in answer["result"] if row.get("domain") == DOMAIN
-    ]
+    answer, ours = await _rows_after(hass, freezer, hass_ws_client, start)
     assert [(row["name"], row["message"]) for row in ours] == [
         ("Emergency message", '"Leak" acknowledged by Pushover on phone'),
         ("Emergency message", "expired without being acknowledged"),
@@ -83,3 +90,41 @@ async def test_logbook_names_who_acknowledged(
 def test_an_acknowledgement_without_a_device_names_only_who() -> None:
     # A receipt may name no device (an empty acknowledged_by_device).
     assert acknowledgement_text({"acknowledged_by": "Alex"}) == "acknowledged by Alex"
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_logbook_says_queued_then_delivered(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    start = dt_util.utcnow() - timedelta(seconds=1)
+    assert await async_setup_component(hass, "logbook", {})
+    entry = demo_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    pushover_sandbox.controls.add_fault("500", count=1, path="messages.json")
+    response = await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": "notify.pushover", "message": "Open", "title": "Door"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["notify.pushover"]["status"] == "queued"  # type: ignore[index]
+    # Not recorded as sent while it waits.
+    state = hass.states.get("notify.pushover")
+    assert state is not None
+    assert state.state == "unknown"
+    _, ours = await _rows_after(hass, freezer, hass_ws_client, start)
+    assert [(row["message"], row["entity_id"]) for row in ours] == [
+        (
+            '"Door" queued (Pushover failed with HTTP 500; try again later.)',
+            "notify.pushover",
+        ),
+        ('"Door" delivered from the outbox', "notify.pushover"),
+    ]

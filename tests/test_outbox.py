@@ -132,7 +132,7 @@ async def test_new_messages_queue_behind_older_ones_for_the_same_recipient(
     sent = len(message_requests(pushover_sandbox))
     second = await send(hass, "second")
     assert second["status"] == "queued"
-    assert second["reason"] == "queued behind 1 older messages"
+    assert second["reason"] == "queued behind 1 older message"
     assert len(message_requests(pushover_sandbox)) == sent
     # Another recipient has nothing queued: its message goes at once.
     assert (await send(hass, "to Alex", "notify.alex"))["status"] == "sent"
@@ -714,7 +714,9 @@ async def test_messages_waiting_long_raise_a_repair_until_delivered(
     assert repair.translation_placeholders == {
         "entry": "Pushover",
         "count": "2",
-        "since": dt_util.as_local(queued_at).isoformat(" ", "minutes"),
+        # The user's clock, and why the oldest waits.
+        "since": dt_util.as_local(queued_at).strftime("%Y-%m-%d %H:%M"),
+        "reason": "Pushover failed with HTTP 500; try again later.",
     }
     # Counted anew as messages join, and still shown after a restart.
     assert (await send(hass, "third"))["status"] == "queued"
@@ -772,5 +774,5 @@ async def test_a_queued_message_logs_one_warning_with_its_reason(
         and record.name.startswith("custom_components.pushover_plus")
     ]
     assert len(warnings) == 1
-    assert "was not sent yet: it waits in the outbox" in warnings[0]
+    assert "wait in the outbox" in warnings[0]
     assert "HTTP 503" in warnings[0]

@@ -67,6 +67,7 @@ async def test_each_entry_has_its_own_outbox_repairs_until_removed(
     for entry in (home, cabin):
         waiting = _shown(hass, entry, "messages_waiting")
         assert waiting.pop("since")
+        assert waiting.pop("reason")
         assert waiting == {"entry": entry.title, "count": "3"}
         assert _shown(hass, entry, "delivery_failed") == {
             "entry": entry.title,

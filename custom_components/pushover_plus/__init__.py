@@ -62,7 +62,7 @@ REQUEST_TIMEOUT: float = 60.0
 
 __all__ = ["async_migrate_entry"]
 
-PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -69,6 +69,9 @@ OUTBOX_MAX_MESSAGES: Final = 5000
 OUTBOX_MAX_BYTES: Final = 200_000_000
 #: Fired when the outbox gives up on a message.
 EVENT_DELIVERY_FAILED: Final = f"{DOMAIN}_delivery_failed"
+#: A message waits in the outbox; then that it was delivered (for the logbook).
+EVENT_QUEUED: Final = f"{DOMAIN}_queued"
+EVENT_DELIVERED: Final = f"{DOMAIN}_delivered"
 DEFAULT_QUOTA_WARNING: Final = 500
 
 #: Pushover's own sounds, offered while the account's list cannot be fetched.

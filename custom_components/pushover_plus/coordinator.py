@@ -207,6 +207,24 @@ class PushoverCoordinator(DataUpdateCoordinator[AccountData]):
                 )
 
     @callback
+    def async_unreachable(self, err: Exception) -> None:
+        """Mark what Pushover said as out of date: a message could not reach it.
+
+        The quota sensors turn unavailable; the outbox logs the outage once,
+        so nothing is logged here.
+        """
+        self.last_exception = err
+        if self.last_update_success:
+            self.last_update_success = False
+            self.async_update_listeners()
+
+    @callback
+    def async_quota_seen(self, quota: Quota) -> None:
+        """Take the quota an answer of Pushover's carried: it can be reached."""
+        self._replied = None
+        self.async_set_updated_data(replace(self.data, quota=quota))
+
+    @callback
     def async_message_sent(self, message: Message, result: MessageResult) -> None:
         """Take the figures every reply to a send carries, shown a little later."""
         self._replied = result.quota or self._replied

@@ -1,4 +1,8 @@
-"""Logbook entries for emergency messages: who acknowledged, or that none did."""
+"""Logbook entries of Pushover Plus.
+
+Who acknowledged an emergency message, or that none did; a message that waits
+in the outbox, and its delivery.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from homeassistant.components.logbook.const import (
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 
-from .const import DOMAIN
+from .const import DOMAIN, EVENT_DELIVERED, EVENT_QUEUED
 from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, UNKNOWN_USER
 
 type Describe = Callable[[Event[Any]], dict[str, str | None]]
@@ -57,5 +61,25 @@ def async_describe_events(
     def async_describe_expired(event: Event[Any]) -> dict[str, str | None]:
         return _entry(event, _titled(event.data, "expired without being acknowledged"))
 
+    @callback
+    def async_describe_queued(event: Event[Any]) -> dict[str, str | None]:
+        reason = event.data.get("reason")
+        return _outbox_entry(event, _titled(event.data, f"queued ({reason})"))
+
+    @callback
+    def async_describe_delivered(event: Event[Any]) -> dict[str, str | None]:
+        return _outbox_entry(event, _titled(event.data, "delivered from the outbox"))
+
     async_describe_event(DOMAIN, EVENT_ACKNOWLEDGED, async_describe_acknowledged)
     async_describe_event(DOMAIN, EVENT_EXPIRED, async_describe_expired)
+    async_describe_event(DOMAIN, EVENT_QUEUED, async_describe_queued)
+    async_describe_event(DOMAIN, EVENT_DELIVERED, async_describe_delivered)
+
+
+def _outbox_entry(event: Event[Any], message: str) -> dict[str, str | None]:
+    """Describe a message that waited, with its recipient's notify entity."""
+    return {
+        LOGBOOK_ENTRY_NAME: "Pushover message",
+        LOGBOOK_ENTRY_MESSAGE: message,
+        LOGBOOK_ENTRY_ENTITY_ID: event.data.get("entity_id"),
+    }

@@ -133,9 +133,14 @@ class PushoverNotifyEntity(RecipientEntity, NotifyEntity):
         await self._async_send({ATTR_MESSAGE: message, ATTR_TITLE: title})
 
     async def async_send_pushover_message(self, **fields: Any) -> ServiceResponse:
-        """Send through pushover_plus.send_message, with every API field."""
+        """Send through pushover_plus.send_message, with every API field.
+
+        A message that waits in the outbox is not recorded as sent: the logbook
+        says it was queued, and later that it was delivered.
+        """
         response = await self._async_send(fields)
-        self._async_record_notification()
+        if response["status"] == "sent":
+            self._async_record_notification()
         return response
 
     async def async_update_glance(self, **fields: Any) -> None:

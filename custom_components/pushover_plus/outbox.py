@@ -21,7 +21,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import Attachment, PushoverError, QuotaExceededError
-from .const import CONF_OUTBOX
+from .const import CONF_OUTBOX, EVENT_QUEUED
 from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
 from .errors import reset_time
@@ -61,11 +61,13 @@ class Outbox:
     ) -> None:
         """Keep ``entry``'s messages; nothing is read before :meth:`async_load`.
 
-        ``courier`` sends them; ``coordinator`` knows the recipients;
-        ``repairs`` shows the entry's outbox repair issues.
+        ``courier`` sends them; ``coordinator`` knows the recipients and hears
+        when Pushover cannot be reached; ``repairs`` shows the entry's outbox
+        repair issues.
         """
         self._entry = entry
         self._courier = courier
+        self._coordinator = coordinator
         self._queue = OutboxQueue(hass, entry, coordinator=coordinator)
         self._drops = OutboxDrops(hass, entry, self._queue, repairs=repairs)
         self._drain = OutboxDrain(
@@ -119,7 +121,8 @@ class Outbox:
         now = dt_util.utcnow()
         not_before = now + FIRST_RETRY
         if error is None:
-            reason = f"queued behind {len(self._queue)} older messages"
+            older = len(self._queue)
+            reason = f"queued behind {older} older message{'' if older == 1 else 's'}"
         elif not self.enabled:
             return None
         elif isinstance(error, QuotaExceededError):
@@ -130,6 +133,7 @@ class Outbox:
             reason = str(error)
         elif error.retryable:
             reason = str(error)
+            self._coordinator.async_unreachable(error)
         else:
             return None
 
@@ -139,11 +143,17 @@ class Outbox:
         await self._drain.async_take(
             item, now, not_before, quota=isinstance(error, QuotaExceededError)
         )
+        self._queue.announce(EVENT_QUEUED, item, reason=reason)
         return {
             "id": item.id,
             "reason": reason,
             "next_attempt": self._drain.next_attempt.isoformat(),
         }
+
+    @callback
+    def async_send_now(self) -> None:
+        """Send what waits now (the "Send waiting messages now" button)."""
+        self._drain.async_send_now()
 
     async def async_stop(self) -> None:
         """Stop sending; a delivery on its way gets a moment to finish and be saved."""

@@ -24,10 +24,12 @@ from .api import (
     Attachment,
     InvalidResponseError,
     InvalidTokenError,
+    PushoverConnectionError,
     PushoverError,
+    PushoverTimeoutError,
     QuotaExceededError,
 )
-from .const import DOMAIN
+from .const import DOMAIN, EVENT_DELIVERED
 from .data import PushoverPlusConfigEntry
 from .delivery import Courier
 from .errors import reset_time
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
 
 #: The first wait after a failure: Pushover asks for at least five seconds.
 FIRST_RETRY: Final = timedelta(seconds=5)
+#: How often, while messages wait after a passing failure, a request that costs
+#: no message asks whether Pushover answers again (not sooner than it allows).
+PROBE_INTERVAL: Final = timedelta(seconds=5)
 #: The longest wait between two attempts.
 MAX_RETRY: Final = timedelta(minutes=10)
 # 5 s doubled 7 times passes MAX_RETRY; more doublings only risk an overflow.
@@ -76,6 +81,14 @@ class OutboxDrain:
         self._stopping = False
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._task: asyncio.Task[None] | None = None
+        #: Since when messages wait for Pushover (the outage the log reports).
+        self._waiting_since: datetime | None = None
+        #: When Pushover is next asked whether it answers; None: not asked.
+        self._next_probe: datetime | None = None
+        #: Messages delivered since they started to wait.
+        self._delivered = 0
+        #: Whether a probe found Pushover away since the last attempt.
+        self._probe_missed = False
 
     @property
     def next_attempt(self) -> datetime:
@@ -111,27 +124,47 @@ class OutboxDrain:
         elif quota:
             self._next_attempt = max(self._next_attempt, not_before)
         self._queue.add(item)
-        # The one warning per queued message, whichever way it was sent.
-        self._warn_next_attempt(
-            "A", item, "was not sent yet: it waits in the outbox", item.error
-        )
+        self._log_waiting(item, now)
         await self._drops.async_make_room(item)
         self._drops.refresh_issue(now)
         self._queue.notify()
         self._schedule()
 
-    def _warn_next_attempt(
-        self, article: str, item: QueuedMessage, what: str, why: object
-    ) -> None:
-        """Warn that ``item`` waits, why, and when it is tried next."""
-        LOGGER.warning(
-            "%s Pushover message for %s %s (%s); next attempt at %s",
-            article,
+    def _log_waiting(self, item: QueuedMessage, now: datetime) -> None:
+        """Warn once when messages start to wait; each one only at debug level."""
+        if self._waiting_since is None:
+            self._waiting_since = now
+            LOGGER.warning(
+                "Pushover messages of %s wait in the outbox (%s); they are sent "
+                "as soon as Pushover takes them",
+                self._entry.title,
+                item.error,
+            )
+        self._debug_next_attempt(item, "waits in the outbox", item.error)
+
+    def _debug_next_attempt(self, item: QueuedMessage, what: str, why: object) -> None:
+        """Log at debug level that ``item`` waits, why, and when it is tried next."""
+        LOGGER.debug(
+            "A Pushover message for %s %s (%s); next attempt at %s",
             self._queue.who(item.recipient_ids),
             what,
             why,
             self._next_attempt.isoformat(),
         )
+
+    def _log_all_sent(self, now: datetime) -> None:
+        """Once nothing waits any more, say how many went and after how long."""
+        if self._waiting_since is None or self._queue:
+            return
+        LOGGER.info(
+            "Pushover takes messages of %s again: %s waiting message(s) delivered "
+            "after %s",
+            self._entry.title,
+            self._delivered,
+            str(now - self._waiting_since).split(".", maxsplit=1)[0],
+        )
+        self._waiting_since = None
+        self._delivered = 0
 
     @callback
     def _schedule(self) -> None:
@@ -146,6 +179,8 @@ class OutboxDrain:
             moments.append(first[0])
         if self._queue and not self._paused:
             moments.append(self._next_attempt)
+            if self._next_probe is not None:
+                moments.append(self._next_probe)
         moments.extend(self._drops.moments())
         if moments:
             self._unsub_timer = async_track_point_in_utc_time(
@@ -177,17 +212,15 @@ class OutboxDrain:
                         f"not delivered in time; last error: {first[1].error}",
                     )
                 self._drops.refresh_issue(now)
-                if (
-                    self._stopping
-                    or self._paused
-                    or not self._queue
-                    or now < self._next_attempt
-                ):
+                if self._stopping or self._paused or not self._queue:
+                    return
+                if now < self._next_attempt and not await self._async_probe(now):
                     return
                 if not await self._async_deliver(next(iter(self._queue))):
                     return
         finally:
             self._task = None
+            self._log_all_sent(dt_util.utcnow())
             self._schedule()
 
     async def _async_deliver(self, item: QueuedMessage) -> bool:
@@ -224,8 +257,11 @@ class OutboxDrain:
             return await self._async_failed(item, delivery.error)
         self._queue.forget(item)
         self._failures = 0
+        self._next_probe = None
+        self._delivered += 1
         await self._queue.async_delete(item)
-        LOGGER.info(
+        self._queue.announce(EVENT_DELIVERED, item)
+        LOGGER.debug(
             "Delivered a queued Pushover message for %s (queued at %s)",
             self._queue.who(item.recipient_ids),
             item.queued_at.isoformat(),
@@ -266,6 +302,7 @@ class OutboxDrain:
                         queued, DropReason.QUOTA_EXCEEDED, str(err)
                     )
             self._next_attempt = max(reset or now, now + FIRST_RETRY)
+            self._next_probe = None
             LOGGER.warning(
                 "The Pushover quota is used up: %s queued messages of %s wait until %s",
                 len(self._queue),
@@ -277,8 +314,14 @@ class OutboxDrain:
             self._failures += 1
             delay = FIRST_RETRY * 2 ** min(self._failures - 1, _MAX_DOUBLINGS)
             self._next_attempt = now + min(delay, MAX_RETRY)
+            self._next_probe = now + PROBE_INTERVAL
+            # Not reached at all: any answer to a probe is news.
+            self._probe_missed |= isinstance(
+                err, (PushoverConnectionError, PushoverTimeoutError)
+            )
+            self._coordinator.async_unreachable(err)
             await self._queue.async_write(item)
-            self._warn_next_attempt("A queued", item, "failed again", err)
+            self._debug_next_attempt(item, "failed again", err)
             return False
         reason = (
             DropReason.UNCONFIRMED
@@ -287,6 +330,42 @@ class OutboxDrain:
         )
         await self._drops.async_drop(item, reason, str(err))
         return True
+
+    async def _async_probe(self, now: datetime) -> bool:
+        """Ask whether Pushover answers again when that is due; True if it does.
+
+        Asking costs no message; an answer brings the next attempt forward.
+        """
+        if self._next_probe is None or now < self._next_probe:
+            return False
+        self._next_probe = now + PROBE_INTERVAL
+        try:
+            quota = await self._courier.client.get_limits()
+        except PushoverError as err:
+            LOGGER.debug("Pushover does not answer yet: %s", err)
+            self._probe_missed = True
+            return False
+        # Answering all along while sends fail: the back-off decides.
+        self._next_probe = None
+        if not self._probe_missed:
+            return False
+        self._probe_missed = False
+        self._next_attempt = now
+        self._coordinator.async_quota_seen(quota)
+        return True
+
+    @callback
+    def async_send_now(self) -> None:
+        """Try the waiting messages now, rather than at the next planned attempt.
+
+        Not while the token is refused: reauthentication resumes it.
+        """
+        if self._queue and not self._paused:
+            self._next_attempt = dt_util.utcnow()
+            if self._task is None:  # else the run under way sends it next
+                if self._unsub_timer is not None:
+                    self._unsub_timer()
+                self._async_wake(self._next_attempt)
 
     async def async_stop(self, grace: float) -> None:
         """Stop sending; a delivery on its way gets ``grace`` seconds to finish."""

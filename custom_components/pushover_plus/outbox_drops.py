@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+import logging
 from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -65,6 +66,9 @@ class OutboxDrops:
         self._drops: list[Drop] = []
         #: Messages dropped to make room since the outbox was last empty.
         self._full_drops = 0
+        #: Why messages were given up since the outbox was last empty: the log
+        #: warns once per reason, the event and the repair name each message.
+        self._warned: set[DropReason] = set()
 
     def restore(self, drops: list[Drop], full_drops: int) -> None:
         """Take up the drops the store kept (see :meth:`.OutboxQueue.async_load`)."""
@@ -126,13 +130,15 @@ class OutboxDrops:
             label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
             self._drops.append(Drop(now, label))
         await self._queue.async_delete(item)
-        LOGGER.warning(
+        LOGGER.log(
+            logging.DEBUG if reason in self._warned else logging.WARNING,
             "Gave up on a Pushover message for %s queued at %s (%s): %s",
             self._queue.who(item.recipient_ids),
             item.queued_at.isoformat(),
             reason,
             error,
         )
+        self._warned.add(reason)
         self._hass.bus.async_fire(
             EVENT_DELIVERY_FAILED,
             {
@@ -151,6 +157,8 @@ class OutboxDrops:
         ``saved`` says whether the store changed; the count of messages dropped
         to make room starts again once the outbox is empty.
         """
+        if not self._queue:
+            self._warned.clear()
         if self._full_drops and not self._queue:
             self._full_drops = 0
             saved = True
@@ -165,7 +173,7 @@ class OutboxDrops:
         oldest = self._queue.oldest()
         self._repairs.show_waiting(
             len(self._queue),
-            oldest.queued_at
+            oldest
             if oldest is not None and now - oldest.queued_at >= WAITING_NOTICE
             else None,
         )

@@ -22,12 +22,14 @@ import uuid
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 
 from .api import Attachment
 from .const import CONF_OUTBOX_MAX_AGE, DEFAULT_OUTBOX_MAX_AGE_HOURS, DOMAIN
 from .data import PushoverPlusConfigEntry, Recipient
+from .entity import recipient_unique_id
 from .errors import failed
 from .message import Outgoing
 from .outbox_storage import (
@@ -139,6 +141,38 @@ class OutboxQueue:
         return ", ".join(
             known[recipient_id].name if recipient_id in known else recipient_id
             for recipient_id in recipient_ids
+        )
+
+    @callback
+    def announce(self, event_type: str, item: QueuedMessage, **data: Any) -> None:
+        """Fire ``event_type`` about ``item``: queued or delivered, for the logbook.
+
+        ``entity_id`` is its first recipient's notify entity (the logbook line
+        is shown with it); recipients are named, never by their keys.
+        """
+        known = self._coordinator.data.recipients
+        registry = er.async_get(self._hass)
+        self._hass.bus.async_fire(
+            event_type,
+            {
+                "entry_id": self._entry.entry_id,
+                "id": item.id,
+                "title": item.outgoing.template.title,
+                "recipients": [
+                    known[recipient_id].name
+                    for recipient_id in item.recipient_ids
+                    if recipient_id in known
+                ],
+                "entity_id": registry.async_get_entity_id(
+                    "notify",
+                    DOMAIN,
+                    recipient_unique_id(
+                        self._entry.entry_id, item.recipient_ids[0], None
+                    ),
+                ),
+                "queued_at": item.queued_at.isoformat(),
+                **data,
+            },
         )
 
     # The waiting messages ---------------------------------------------------

@@ -11,7 +11,6 @@ their translation keys are the keys. The outbox decides when each holds;
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -20,7 +19,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
-from .outbox_storage import Drop
+from .outbox_storage import Drop, QueuedMessage
 from .repairs import async_show_warning
 
 #: The outbox's repair issues (their translation keys).
@@ -46,16 +45,20 @@ class OutboxRepairs:
             ir.async_delete_issue(hass, DOMAIN, f"{key}_{entry_id}")
 
     @callback
-    def show_waiting(self, count: int, since: datetime | None) -> None:
-        """Say that ``count`` messages wait since ``since``; None clears it."""
+    def show_waiting(self, count: int, oldest: QueuedMessage | None) -> None:
+        """Say that ``count`` messages wait, the ``oldest`` since when and why.
+
+        None clears it. The time is local, as the user reads a clock.
+        """
         self._show(
             WAITING,
-            since is not None,
+            oldest is not None,
             {
                 "count": str(count),
-                "since": dt_util.as_local(since).isoformat(" ", "minutes")
-                if since is not None
+                "since": dt_util.as_local(oldest.queued_at).strftime("%Y-%m-%d %H:%M")
+                if oldest is not None
                 else "",
+                "reason": oldest.error if oldest is not None else "",
             },
         )
 
