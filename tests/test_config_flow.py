@@ -684,11 +684,7 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     result = await _reconfigure_recipient(hass, loaded_entry, subentry_id)
     schema = result["data_schema"].schema
     assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = _suggested(result["data_schema"])
     assert suggested[CONF_PRIORITY] == "2"
     assert suggested[CONF_SOUND] == "doorbell"
     assert suggested[CONF_DEVICES] == ["phone"]
