@@ -5,10 +5,10 @@ Home Assistant answers, a new configuration gets its owner through Home
 Assistant's onboarding API, a Pushover Plus entry pointing at the sandbox and
 a camera showing a picture this project ships (the local_file integration),
 both through the config flow API: the same flows a user runs on the
-integrations page. The picture also goes into My media, so that the
-attachment picker has something to pick. A configuration that was onboarded
-before is left as it is. Then it prints the addresses, the sandbox's keys, how
-to log in and what to try.
+integrations page. The picture is also uploaded to My media (as its Upload
+button does), so that the attachment picker has something to pick. A
+configuration that was onboarded before is left as it is. Then it prints the
+addresses, the sandbox's keys, how to log in and what to try.
 
 The end-to-end tests onboard their Home Assistant with the same functions.
 Only loopback addresses are ever contacted.
@@ -20,14 +20,15 @@ import argparse
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 import json
+import mimetypes
 from pathlib import Path
-import shutil
 import sys
 import time
 from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 
 DEMO_NAME = "Demo"
 DEMO_USERNAME = "demo"
@@ -38,6 +39,8 @@ CAMERA_NAME = "Demo camera"
 CAMERA_IMAGE = Path(__file__).resolve().parent / "media" / "front-door.jpg"
 REQUEST_TIMEOUT = 30.0
 LOOPBACK_PREFIXES = ("http://127.0.0.1:", "http://localhost:")
+#: The root of My media, as a media source ID.
+MY_MEDIA = "media-source://media_source/local/."
 #: Where Home Assistant 2026.10 and 2026.11 keep the actions tool.
 ACTIONS_TOOL = "Settings > Tools > Actions"
 
@@ -58,8 +61,12 @@ def request_json(
     token: str | None = None,
     json_body: Mapping[str, Any] | None = None,
     form: Mapping[str, str] | None = None,
+    body: tuple[str, bytes] | None = None,
 ) -> Any:
-    """Send one HTTP request to a loopback address; return its JSON answer."""
+    """Send one HTTP request to a loopback address; return its JSON answer.
+
+    Its body is JSON, a form, or ``body``: a content type and the bytes.
+    """
     if not url.startswith(LOOPBACK_PREFIXES):
         raise ValueError(f"only loopback addresses are contacted, not {url}")
     headers: dict[str, str] = {}
@@ -72,16 +79,18 @@ def request_json(
     elif form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         data = urllib.parse.urlencode(form).encode()
+    elif body is not None:
+        headers["Content-Type"], data = body
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback http only, checked above
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:  # noqa: S310
-            body = response.read()
+            answer = response.read()
     except urllib.error.HTTPError as err:
         text = err.read().decode(errors="replace")
         raise HomeAssistantError(
             f"{method} {url} answered {err.code}: {text}", err.code
         ) from err
-    return json.loads(body) if body else None
+    return json.loads(answer) if answer else None
 
 
 def onboarding_steps(url: str) -> list[dict[str, Any]] | None:
@@ -194,13 +203,31 @@ def add_camera(url: str, token: str, image: Path = CAMERA_IMAGE) -> dict[str, An
     )
 
 
-def add_to_my_media(media_dir: Path, image: Path = CAMERA_IMAGE) -> Path:
-    """Copy ``image`` into Home Assistant's media folder (My media) if missing."""
-    media_dir.mkdir(parents=True, exist_ok=True)
-    target = media_dir / image.name
-    if not target.exists():
-        shutil.copyfile(image, target)
-    return target
+def add_to_my_media(url: str, token: str, image: Path = CAMERA_IMAGE) -> str:
+    """Upload ``image`` to My media, as its Upload button does; return its ID.
+
+    Home Assistant keeps My media where it decides (``<config>/media``, or
+    ``/media`` in a container), so the file goes through its own API.
+    """
+    boundary = uuid.uuid4().hex
+    content_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="media_content_id"\r\n\r\n'
+        f"{MY_MEDIA}\r\n"
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{image.name}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    )
+    data = head.encode() + image.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    answer = request_json(
+        "POST",
+        url + "/api/media_source/local_source/upload",
+        token=token,
+        body=(f"multipart/form-data; boundary={boundary}", data),
+    )
+    media_id: str = answer["media_content_id"]
+    return media_id
 
 
 def wait_until_answering(url: str, timeout: float) -> list[dict[str, Any]] | None:
@@ -224,9 +251,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Read the command line that scripts/develop passes."""
     parser = argparse.ArgumentParser(prog="python -m sandbox.demo")
     parser.add_argument("--ha-url", required=True)
-    parser.add_argument(
-        "--media-dir", type=Path, help="Home Assistant's media folder (My media)"
-    )
     parser.add_argument("--timeout", type=float, default=900.0)
     keys = parser.add_argument_group("the sandbox (none: the real Pushover API)")
     keys.add_argument("--api-url", help="the sandbox's API URL")
@@ -254,8 +278,7 @@ def set_up(
             f"Pushover Plus is set up as '{ENTRY_NAME}', sending to the sandbox."
         )
     add_camera(url, token)
-    if args.media_dir is not None:
-        add_to_my_media(args.media_dir)
+    add_to_my_media(url, token)
     said.append(f"'{CAMERA_NAME}' and My media hold a picture to attach.")
     return said
 

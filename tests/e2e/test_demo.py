@@ -30,7 +30,6 @@ def test_first_run_is_ready_to_send(
     with start_home_assistant(artifacts, config_dir, onboarded=False) as hass:
         args = ["--ha-url", hass.url, "--api-url", sandbox.api_url]
         args += ["--token", DEMO_TOKEN, "--user", DEMO_USER, "--other-user", OTHER_USER]
-        args += ["--media-dir", str(config_dir / "media")]
         assert demo.main(args) == 0
         banner = capsys.readouterr().out
         assert "Log in as demo / demo (created just now)" in banner
@@ -45,10 +44,21 @@ def test_first_run_is_ready_to_send(
         hass.api("POST", "/api/services/notify/pushover", {"message": "Hi"})
         assert [m["fields"]["message"] for m in sandbox.messages()] == ["Hi"]
 
+        # The camera's picture and the one in My media are the picture shipped.
         camera = hass.api("GET", "/api/states/camera.demo_camera")
         assert camera["attributes"]["friendly_name"] == demo.CAMERA_NAME
-        shipped = demo.CAMERA_IMAGE.read_bytes()
-        assert (config_dir / "media" / demo.CAMERA_IMAGE.name).read_bytes() == shipped
+        size = demo.CAMERA_IMAGE.stat().st_size
+        for source in ("camera.demo_camera", f"{demo.MY_MEDIA}/front-door.jpg"):
+            hass.api(
+                "POST",
+                "/api/services/pushover_plus/send_message",
+                {
+                    "entity_id": "notify.pushover",
+                    "message": source,
+                    "attachment": source,
+                },
+            )
+            assert sandbox.messages()[-1]["attachment"]["size"] == size
 
         # Again while the same Home Assistant runs: it finds the owner and adds
         # nothing (a real second start is in test_develop.py).
