@@ -3,7 +3,9 @@
 The first run makes a fresh Home Assistant ready (owner, Pushover Plus entry,
 demo camera, a picture in My media) and prints the banner; no repair but the
 integration's own shows. In Chromium the demo camera is picked in the
-attachment picker, and its picture arrives on the sandbox's page. Ctrl-C leaves
+attachment picker (My media shows the picture on the way), and its picture
+arrives on the sandbox's page; "Add recipient" refuses the entry's own key on
+its field, then takes the banner's second user key. Ctrl-C leaves
 no process of the run behind, checked by PID. The second run starts Home
 Assistant again on that configuration, onboarded by then (so /api/onboarding
 answers 404), and prints the banner too. A run stopped while Home Assistant
@@ -14,11 +16,12 @@ artifacts/e2e/<test name>/.
 from __future__ import annotations
 
 from html import escape
+import json
 from pathlib import Path
 import re
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 import pytest
 
 from sandbox.demo import (
@@ -33,6 +36,7 @@ from sandbox.seed import DEMO_USER, OTHER_USER
 
 from .browser import Steps
 from .stack import (
+    ROOT,
     Develop,
     HomeAssistant,
     Sandbox,
@@ -54,6 +58,11 @@ data:
   message: A picture from the demo camera
 """
 OWN_DOMAIN = "pushover_plus"
+RECIPIENT_NAME = "Second user"
+ENGLISH = json.loads((ROOT / "translations" / "en.json").read_text(encoding="utf-8"))
+DUPLICATE_KEY_ERROR = ENGLISH["config_subentries"]["recipient"]["error"][
+    "already_configured"
+]
 
 
 def banner_value(banner: str, label: str) -> str:
@@ -109,7 +118,10 @@ def show_banner(page: Page, steps: Steps, name: str, banner: str) -> None:
 
 
 def pick_demo_camera(page: Page, steps: Steps) -> None:
-    """In the action's form: Attachment > Image > Pick media > Camera > Demo camera."""
+    """In the action's form: Attachment > Image > Pick media > Camera > Demo camera.
+
+    On the way, My media shows the demo's picture too.
+    """
     type_action(page, steps, "picture", PICTURE_YAML)
     page.get_by_text("UI mode", exact=True).click()
     attachment = page.locator("ha-expansion-panel", has_text="Attachment").last
@@ -117,10 +129,14 @@ def pick_demo_camera(page: Page, steps: Steps) -> None:
     # The field is optional: its checkbox turns it on.
     attachment.locator("ha-checkbox").first.click()
     attachment.get_by_text("Pick media", exact=True).click()
-    steps.see("media-sources", page.get_by_label("My media", exact=True))
-    page.get_by_label("Camera", exact=True).click()
-    steps.see("camera-source", page.get_by_label(CAMERA_NAME, exact=True))
-    page.get_by_label(CAMERA_NAME, exact=True).click()
+    picker = page.locator("dialog-media-player-browse")
+    steps.see("media-sources", picker.get_by_label("My media", exact=True))
+    picker.get_by_label("My media", exact=True).click()
+    steps.see("my-media", picker.get_by_label(CAMERA_IMAGE.name, exact=True))
+    picker.get_by_role("button", name="Back").click()
+    picker.get_by_label("Camera", exact=True).click()
+    steps.see("camera-source", picker.get_by_label(CAMERA_NAME, exact=True))
+    picker.get_by_label(CAMERA_NAME, exact=True).click()
     steps.see("camera-picked", attachment.get_by_text(CAMERA_NAME, exact=True))
 
 
@@ -143,6 +159,41 @@ def send_demo_camera_picture(
     assert picture.evaluate("img => img.naturalWidth") == 640
 
 
+def top(locator: Locator) -> float:
+    """Return where on the page the element begins, from the top."""
+    box = locator.bounding_box()
+    assert box is not None
+    return box["y"]
+
+
+def add_second_recipient(page: Page, steps: Steps, url: str, key: str) -> None:
+    """Add recipient: the entry's own key first, then the banner's second key.
+
+    The key the entry has is refused on its field, under the name typed.
+    """
+    page.goto(f"{url}/config/integrations/integration/{OWN_DOMAIN}")
+    page.get_by_role("button", name="Add recipient").click()
+    flow = page.locator("dialog-data-entry-flow")
+    name = flow.get_by_role("textbox", name="Name")
+    key_field = flow.get_by_role("textbox", name="User or group key")
+    steps.see("add-recipient", key_field)
+    name.fill(RECIPIENT_NAME)
+    key_field.fill(DEMO_USER)
+    flow.get_by_role("button", name="Submit").click()
+    error = flow.get_by_text(DUPLICATE_KEY_ERROR)
+    steps.see("duplicate-key", error)
+    assert name.input_value() == RECIPIENT_NAME
+    # On the key's field: between the name and the key, not above the form.
+    tops = [top(locator) for locator in (name, error, key_field)]
+    assert tops == sorted(tops)
+
+    key_field.fill(key)
+    flow.get_by_role("button", name="Submit").click()
+    created = flow.get_by_text(f"Created configuration for {RECIPIENT_NAME}.")
+    steps.see("recipient-added", created)
+    flow.get_by_role("button", name="Finish").click()
+
+
 def test_develop_starts_twice_and_stops_everything(
     socket_enabled: None, page: Page, steps: Steps, artifacts: Path, tmp_path: Path
 ) -> None:
@@ -160,6 +211,7 @@ def test_develop_starts_twice_and_stops_everything(
         # Started, so that Ctrl-C finds Home Assistant's own signal handlers.
         running(develop, url)
         send_demo_camera_picture(page, steps, url, sandbox)
+        add_second_recipient(page, steps, url, OTHER_USER)
         # Still none but the integration's own, after all that.
         page.goto(url + "/config/dashboard")
         steps.see("settings", page.get_by_text("Devices & services", exact=True))
