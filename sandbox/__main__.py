@@ -51,6 +51,7 @@ def banner(server: SandboxServer) -> str:
         f"  Page:       {server.page_url}",
         f"  Demo token: {seed.first_token or '(none in seed)'}",
         f"  Demo user:  {seed.first_user or '(none in seed)'}",
+        f"  Other user: {seed.second_user or '(none in seed)'}",
         f"  E2EE key:   {_encryption_key(seed)}",
     ]
     if server.ca_file is not None:

@@ -3,7 +3,7 @@
 Everything taken from a message is escaped. Messages sent with ``html=1`` keep
 only the markup Pushover supports (b, i, u, font color, a href); any other markup
 is shown as text. Monospace messages go in a ``<pre>``. End-to-end encrypted
-messages are shown decrypted with a lock mark, or as "Could not decrypt" when the
+messages are shown decrypted with a padlock, or as "Could not decrypt" when the
 recipient's key does not open them, as the Pushover app does.
 """
 
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from .state import SandboxState
 
 REFRESH_SECONDS: Final = 5
-LOCK: Final = '<span class="lock" title="End-to-end encrypted">\N{LOCK}</span> '
+# A padlock drawn inline: an emoji shows as an empty box without an emoji font,
+# and inline SVG is part of the page, so the CSP's img-src does not apply.
+LOCK: Final = (
+    '<svg class="lock" viewBox="0 0 16 16" role="img" '
+    'aria-label="End-to-end encrypted"><title>End-to-end encrypted</title>'
+    '<path fill="currentColor" fill-rule="evenodd" '
+    'd="M4 7V5a4 4 0 0 1 8 0v2h1v8H3V7zm2 0h4V5a2 2 0 0 0-4 0z"/></svg> '
+)
 NOT_DECRYPTED_TITLE: Final = "Could not decrypt"
 NOT_DECRYPTED_TEXT: Final = (
     "This message could not be decrypted: the encryption key on this phone does "
@@ -68,7 +75,7 @@ pre.body{font-family:ui-monospace,monospace;background:#f3f5f7;padding:.5em}
 dl{display:grid;grid-template-columns:auto 1fr;gap:0 .8em;font-size:.8em;
 color:#445;margin:.5em 0 0}dt{font-weight:600}dd{margin:0}
 form{margin:.6em 0 0}
-.lock{font-size:.9em}
+.lock{width:.9em;height:.9em;vertical-align:-.05em;color:#24527a}
 button{background:#d63c3c;color:#fff;border:0;border-radius:6px;padding:.4em 1em;
 font-size:.95em;cursor:pointer}
 """

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 import json
 from pathlib import Path
 import re
@@ -160,6 +161,11 @@ class Seed:
     def first_user(self) -> str | None:
         """Return the first user key, the one to show newcomers."""
         return next(iter(self.users), None)
+
+    @property
+    def second_user(self) -> str | None:
+        """Return the second user key, the one to add as another recipient."""
+        return next(islice(self.users, 1, None), None)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Seed:

@@ -810,11 +810,7 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     result = await _reconfigure_recipient(hass, loaded_entry, subentry_id)
     schema = result["data_schema"].schema
     assert schema[CONF_DEVICES].config["options"] == ["phone", "tablet", "desktop"]
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in schema
-        if key.description and "suggested_value" in key.description
-    }
+    suggested = _suggested(result["data_schema"])
     assert suggested[CONF_PRIORITY] == "2"
     assert suggested[CONF_SOUND] == "doorbell"
     assert suggested[CONF_DEVICES] == ["phone"]
@@ -871,15 +867,26 @@ async def test_add_recipient_subentry(
 async def test_recipient_keys_must_be_new(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, loaded_entry: MockConfigEntry
 ) -> None:
+    """A key the entry has is refused on its field; the name typed stays."""
     flow = hass.config_entries.subentries
     result = await flow.async_init(
         (loaded_entry.entry_id, SUBENTRY_RECIPIENT), context={"source": SOURCE_USER}
     )
+    requests_before = len(pushover_sandbox.state.requests)
     result = await flow.async_configure(
-        result["flow_id"], {CONF_NAME: "Me again", CONF_USER_KEY: DEMO_USER}
+        result["flow_id"], {CONF_NAME: "Alex", CONF_USER_KEY: f" {DEMO_USER} "}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_USER_KEY: "already_configured"}
+    assert _suggested(result["data_schema"])[CONF_NAME] == "Alex"
+    # Known from the entry itself: Pushover was not asked.
+    assert len(pushover_sandbox.state.requests) == requests_before
+
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Alex", CONF_USER_KEY: OTHER_USER}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Alex"
 
 
 async def test_recipient_without_a_name_gets_one(

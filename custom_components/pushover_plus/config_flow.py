@@ -676,10 +676,12 @@ class RecipientSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             user_key = clean_key(user_input[CONF_USER_KEY])
             if user_key in recipient_keys(entry):
-                return self.async_abort(reason="already_configured")
-            errors, _ = await async_validate_keys(
-                self.hass, api_url_of(entry), entry.data[CONF_API_KEY], user_key
-            )
+                # On its field, so that the name typed is kept for another key.
+                errors = {CONF_USER_KEY: "already_configured"}
+            else:
+                errors, _ = await async_validate_keys(
+                    self.hass, api_url_of(entry), entry.data[CONF_API_KEY], user_key
+                )
             if not errors:
                 return self.async_create_entry(
                     title=user_input[CONF_NAME].strip() or DEFAULT_RECIPIENT_NAME,

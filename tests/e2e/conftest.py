@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 import re
 import shutil
+import threading
 
 from playwright.sync_api import Page, sync_playwright
 import pytest
@@ -22,6 +23,7 @@ from .stack import ROOT, HomeAssistant, Sandbox, start_home_assistant, start_san
 
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 CALL_FAILED = pytest.StashKey[bool]()
+THREAD_TIMEOUT = 30.0
 
 # Playwright must never fetch a browser of its own: it uses Debian's Chromium.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -83,6 +85,7 @@ def home_assistant(
 @pytest.fixture
 def page(chromium: Path, tmp_path: Path) -> Iterator[Page]:
     """Return a page of a fresh headless Chromium (its own empty profile)."""
+    threads_before = set(threading.enumerate())
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path / "chromium-profile",
@@ -97,6 +100,11 @@ def page(chromium: Path, tmp_path: Path) -> Iterator[Page]:
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+    # Playwright's event loop closes without waiting for its executor's threads
+    # (screenshots are written there); the suite fails a test that leaves any.
+    for thread in set(threading.enumerate()) - threads_before:
+        if thread.name.startswith("asyncio_"):
+            thread.join(THREAD_TIMEOUT)
 
 
 @pytest.fixture

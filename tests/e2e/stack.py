@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +36,7 @@ from homeassistant.components.http.config import (
     STORAGE_VERSION as HTTP_STORAGE_VERSION,
 )
 
-from sandbox.demo import HomeAssistantError, onboard, request_json
+from sandbox.demo import HomeAssistantError, access_token, onboard, request_json
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -208,6 +209,28 @@ class HomeAssistant:
             if " ERROR " in line and f"[{logger}" in line
         ]
 
+    def log_in(self, username: str, password: str) -> None:
+        """Log in through Home Assistant's login flow, as the login page does."""
+        flow = request_json(
+            "POST",
+            self.url + "/auth/login_flow",
+            json_body={
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            },
+        )
+        result = request_json(
+            "POST",
+            f"{self.url}/auth/login_flow/{flow['flow_id']}",
+            json_body={
+                "client_id": self.client_id,
+                "username": username,
+                "password": password,
+            },
+        )
+        self.token = access_token(self.url, result["result"])
+
     def onboard(self) -> None:
         """Create the owner and finish every onboarding step, as the wizard does."""
         self.token = onboard(
@@ -292,3 +315,123 @@ def start_home_assistant(
             home_assistant.onboard()
             home_assistant.wait_until_running()
         yield home_assistant
+
+
+# scripts/develop ------------------------------------------------------------
+
+DEVELOP = ROOT / "scripts" / "develop"
+DEVELOP_TIMEOUT = 240.0
+BANNER_START = "==== Pushover Plus demo ===="
+BANNER_END = "Ctrl-C stops everything."
+
+
+def is_running(pid: int, session: int) -> bool:
+    """Return whether the process with this PID in this session is alive.
+
+    A PID used again meanwhile belongs to another session.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state, _, _, sid = stat.rpartition(")")[2].split()[:4]
+    return state != "Z" and int(sid) == session
+
+
+def session_processes(session: int) -> dict[int, str]:
+    """Return the live processes of a session: PID to command line, from /proc.
+
+    A process that lost its parent (adopted by init) stays in its session, so
+    this finds what a script left behind as well as what it still waits for.
+    """
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or not is_running(int(entry.name), session):
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        found[int(entry.name)] = cmdline.replace(b"\0", b" ").decode().strip()
+    return found
+
+
+@dataclass
+class Develop:
+    """One run of scripts/develop, in a session of its own as a terminal gives it."""
+
+    process: subprocess.Popen[bytes]
+    log_file: Path
+
+    def banner(self) -> str | None:
+        """Return the demo's banner once it is printed in full."""
+        text = self.log_file.read_text(errors="replace")
+        start = text.find(BANNER_START)
+        end = text.find(BANNER_END, start)
+        if start < 0 or end < 0:
+            return None
+        return text[start : end + len(BANNER_END)]
+
+    def wait_for_banner(self) -> str:
+        """Wait until the banner is printed; fail if scripts/develop exits first."""
+        deadline = time.monotonic() + DEVELOP_TIMEOUT
+        while (banner := self.banner()) is None:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"no banner from scripts/develop; see {self.log_file}")
+            time.sleep(POLL_INTERVAL)
+        return banner
+
+    def processes(self) -> dict[int, str]:
+        """Return every live process of the run (its session), by PID."""
+        return session_processes(self.process.pid)
+
+    def wait_for_process(self, command: str) -> int:
+        """Wait until a process of the run has ``command`` in its command line."""
+        deadline = time.monotonic() + DEVELOP_TIMEOUT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            for pid, line in self.processes().items():
+                if command in f" {line} ":
+                    return pid
+            time.sleep(POLL_INTERVAL)
+        raise StackError(f"no {command.strip()!r} from scripts/develop")
+
+    def interrupt(self) -> int:
+        """Press Ctrl-C: SIGINT to the foreground process group; return the status."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(DEVELOP_TIMEOUT)
+
+
+@contextlib.contextmanager
+def start_develop(
+    log_file: Path, config_dir: Path, port: int, sandbox_port: int
+) -> Iterator[Develop]:
+    """Run scripts/develop with its own configuration folder and ports.
+
+    Whatever the test does, the run is interrupted (Ctrl-C) at the end.
+    """
+    env = child_environment() | {
+        "PUSHOVER_PLUS_CONFIG": str(config_dir),
+        "PUSHOVER_PLUS_PORT": str(port),
+        "PUSHOVER_PLUS_SANDBOX_PORT": str(sandbox_port),
+    }
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - the project's own script
+            # As a terminal runs it: SIGINT not ignored, whatever started pytest.
+            ["env", "--default-signal=INT", "bash", str(DEVELOP)],  # noqa: S607
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    develop = Develop(process, log_file)
+    try:
+        yield develop
+    finally:
+        if process.poll() is None:
+            try:
+                develop.interrupt()
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -1,8 +1,9 @@
-"""scripts/develop's first run: Home Assistant onboarded and the entry added.
+"""scripts/develop's first run: Home Assistant onboarded and the demo set up.
 
 ``python -m sandbox.demo`` drives a new Home Assistant through its own
-onboarding and config flow APIs; afterwards the printed login works and the
-first message reaches the sandbox.
+onboarding and config flow APIs; afterwards the printed login works, the first
+message reaches the sandbox, the demo camera shows the picture the project
+ships and My media holds it.
 """
 
 from __future__ import annotations
@@ -12,29 +13,11 @@ from pathlib import Path
 import pytest
 
 from sandbox import demo
-from sandbox.seed import DEMO_TOKEN, DEMO_USER
+from sandbox.seed import DEMO_TOKEN, DEMO_USER, OTHER_USER
 
-from .stack import Sandbox, request_json, start_home_assistant
+from .stack import Sandbox, start_home_assistant
 
-
-def log_in(url: str, username: str, password: str) -> str:
-    """Log in through Home Assistant's login flow; return an access token."""
-    client_id = url + "/"
-    flow = request_json(
-        "POST",
-        url + "/auth/login_flow",
-        json_body={
-            "client_id": client_id,
-            "handler": ["homeassistant", None],
-            "redirect_uri": client_id,
-        },
-    )
-    result = request_json(
-        "POST",
-        f"{url}/auth/login_flow/{flow['flow_id']}",
-        json_body={"client_id": client_id, "username": username, "password": password},
-    )
-    return demo.access_token(url, result["result"])
+pytestmark = pytest.mark.e2e
 
 
 def test_first_run_is_ready_to_send(
@@ -43,29 +26,44 @@ def test_first_run_is_ready_to_send(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with start_home_assistant(
-        artifacts, tmp_path / "config", onboarded=False
-    ) as home_assistant:
-        url = home_assistant.url
-        args = ["--ha-url", url, "--api-url", sandbox.api_url]
-        args += ["--token", DEMO_TOKEN, "--user", DEMO_USER]
+    config_dir = tmp_path / "config"
+    with start_home_assistant(artifacts, config_dir, onboarded=False) as hass:
+        args = ["--ha-url", hass.url, "--api-url", sandbox.api_url]
+        args += ["--token", DEMO_TOKEN, "--user", DEMO_USER, "--other-user", OTHER_USER]
         assert demo.main(args) == 0
-        assert "Log in as demo / demo" in capsys.readouterr().out
+        banner = capsys.readouterr().out
+        assert "Log in as demo / demo (created just now)" in banner
+        assert f"Second user key: {OTHER_USER}" in banner
 
-        token = log_in(url, demo.DEMO_USERNAME, demo.DEMO_PASSWORD)
-        home_assistant.token = token
-        home_assistant.wait_until_running()
-        [entry] = home_assistant.api(
+        hass.log_in(demo.DEMO_USERNAME, demo.DEMO_PASSWORD)
+        hass.wait_until_running()
+        [entry] = hass.api(
             "GET", "/api/config/config_entries/entry?domain=pushover_plus"
         )
         assert (entry["title"], entry["state"]) == ("Pushover", "loaded")
-        home_assistant.api("POST", "/api/services/notify/pushover", {"message": "Hi"})
+        hass.api("POST", "/api/services/notify/pushover", {"message": "Hi"})
         assert [m["fields"]["message"] for m in sandbox.messages()] == ["Hi"]
 
-        # A second start finds the owner and adds nothing.
+        # The camera's picture and the one in My media are the picture shipped.
+        camera = hass.api("GET", "/api/states/camera.demo_camera")
+        assert camera["attributes"]["friendly_name"] == demo.CAMERA_NAME
+        size = demo.CAMERA_IMAGE.stat().st_size
+        for source in ("camera.demo_camera", f"{demo.MY_MEDIA}/front-door.jpg"):
+            hass.api(
+                "POST",
+                "/api/services/pushover_plus/send_message",
+                {
+                    "entity_id": "notify.pushover",
+                    "message": source,
+                    "attachment": source,
+                },
+            )
+            assert sandbox.messages()[-1]["attachment"]["size"] == size
+
+        # Again while the same Home Assistant runs: it finds the owner and adds
+        # nothing (a real second start is in test_develop.py).
         assert demo.main(args) == 0
         assert "Log in with the user you created" in capsys.readouterr().out
-        entries = home_assistant.api(
-            "GET", "/api/config/config_entries/entry?domain=pushover_plus"
-        )
-        assert len(entries) == 1
+        entries = hass.api("GET", "/api/config/config_entries/entry")
+        assert sum(e["domain"] == "pushover_plus" for e in entries) == 1
+        assert sum(e["domain"] == "local_file" for e in entries) == 1

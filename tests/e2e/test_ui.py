@@ -9,7 +9,6 @@ artifacts/e2e/<test name>/.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from playwright.sync_api import Page
 import pytest
@@ -17,7 +16,8 @@ import pytest
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 from .browser import Steps
-from .stack import OWNER_PASSWORD, OWNER_USERNAME, HomeAssistant, Sandbox
+from .stack import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME, HomeAssistant, Sandbox
+from .ui import log_in, received, type_action
 
 pytestmark = pytest.mark.e2e
 
@@ -47,23 +47,16 @@ data:
 """
 
 
-def log_in(page: Page, steps: Steps, home_assistant: HomeAssistant) -> None:
-    """Log in as the owner on Home Assistant's login page."""
-    page.goto(home_assistant.url + "/")
-    steps.see("login-page", page.get_by_role("button", name="Log in"))
-    page.get_by_role("textbox", name="Username").fill(OWNER_USERNAME)
-    page.get_by_role("textbox", name="Password").fill(OWNER_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    steps.see("logged-in", page.get_by_text("Welcome Owner"))
-
-
 def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
     """Settings → Devices & services → Add integration → Pushover Plus."""
     page.get_by_role("link", name="Settings").click()
     page.get_by_text("Devices & services", exact=True).click()
     steps.see("integrations", page.get_by_role("button", name="Add integration"))
     page.get_by_role("button", name="Add integration").click()
-    page.get_by_placeholder("Search").last.fill("Pushover Plus")
+    # The dialog's own field: the page has a search field of its own.
+    search = page.get_by_placeholder("Search for a brand name")
+    steps.see("add-integration", search)
+    search.fill("Pushover Plus")
     steps.see("search", page.get_by_text("Pushover Plus", exact=True).last)
     page.get_by_text("Pushover Plus", exact=True).last.click()
 
@@ -92,32 +85,15 @@ def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
 
 def perform_action(page: Page, steps: Steps, name: str, action_yaml: str) -> None:
     """Settings → Tools → Actions in YAML mode: type the action and perform it."""
-    page.get_by_role("link", name="Settings").click()
-    page.get_by_text("Tools", exact=True).click()
-    page.get_by_role("tab", name="Actions").click()
-    page.get_by_text("YAML mode", exact=True).click()
-    editor = page.locator("ha-code-editor .cm-content")
-    editor.click()
-    page.keyboard.press("ControlOrMeta+a")
-    # insert_text types no keys, so the editor adds no indentation of its own.
-    page.keyboard.insert_text(action_yaml)
-    steps.see(f"{name}-typed", editor.get_by_text(action_yaml.splitlines()[0]))
+    type_action(page, steps, name, action_yaml)
     page.get_by_role("button", name="Perform action").click()
-
-
-def received(sandbox: Sandbox, title: str) -> dict[str, Any] | None:
-    """Return the sandbox's message with this title, if it has arrived."""
-    return next(
-        (msg for msg in sandbox.messages() if msg["fields"].get("title") == title),
-        None,
-    )
 
 
 def test_set_up_in_the_ui_and_send_from_tools(
     page: Page, steps: Steps, home_assistant: HomeAssistant, sandbox: Sandbox
 ) -> None:
     """A newcomer adds the integration with the sandbox's keys and sends twice."""
-    log_in(page, steps, home_assistant)
+    log_in(page, steps, home_assistant.url, OWNER_USERNAME, OWNER_PASSWORD, OWNER_NAME)
     add_pushover_plus(page, steps, sandbox)
 
     perform_action(page, steps, "send-message", SEND_MESSAGE_YAML)

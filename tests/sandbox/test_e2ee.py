@@ -32,14 +32,13 @@ from sandbox import (
     default_seed,
 )
 from sandbox.e2ee import DecryptError, decrypt
-from sandbox.page import NOT_DECRYPTED_TITLE
+from sandbox.page import LOCK, NOT_DECRYPTED_TITLE
 from sandbox.seed import SeedError, resolve_seed
 
 from .conftest import Api
 from .test_page import page
 
 KEY = bytes.fromhex(DEMO_USER_ENCRYPTION_KEY)
-LOCK = '<span class="lock" title="End-to-end encrypted">\N{LOCK}</span> '
 
 
 @pytest.fixture
@@ -221,6 +220,13 @@ async def test_a_recipient_without_a_key_cannot_read_it(
     }
 
 
+def test_the_padlock_needs_no_emoji_font() -> None:
+    """Drawn as inline SVG: no emoji font, and nothing the page's CSP blocks."""
+    assert LOCK.isascii()
+    assert LOCK.startswith("<svg")
+    assert "<title>End-to-end encrypted</title>" in LOCK
+
+
 async def test_plain_messages_are_not_marked(
     api: Api, pushover_sandbox: SandboxServer
 ) -> None:
@@ -229,7 +235,7 @@ async def test_plain_messages_are_not_marked(
     [message] = pushover_sandbox.state.messages
     assert not message.encrypted
     html = await page(api)
-    assert "\N{LOCK}" not in html
+    assert 'class="lock"' not in html
     assert "<dt>Encryption</dt>" not in html
 
 

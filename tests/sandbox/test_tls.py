@@ -16,7 +16,13 @@ import aiohttp
 import pytest
 import requests
 
-from sandbox import DEMO_TOKEN, DEMO_USER, DEMO_USER_ENCRYPTION_KEY, SandboxServer
+from sandbox import (
+    DEMO_TOKEN,
+    DEMO_USER,
+    DEMO_USER_ENCRYPTION_KEY,
+    OTHER_USER,
+    SandboxServer,
+)
 from sandbox.__main__ import banner, main, parse_args
 
 BASE = {"token": DEMO_TOKEN, "user": DEMO_USER, "message": "over TLS"}
@@ -118,6 +124,7 @@ def test_banner() -> None:
         "  Page:       http://127.0.0.1:8899/\n"
         f"  Demo token: {DEMO_TOKEN}\n"
         f"  Demo user:  {DEMO_USER}\n"
+        f"  Other user: {OTHER_USER}\n"
         f"  E2EE key:   {DEMO_USER_ENCRYPTION_KEY}\n"
         "  Controls:   http://127.0.0.1:8899/_sandbox/messages (and more)\n"
     )
@@ -154,7 +161,7 @@ async def test_command_line_https(socket_enabled: None, tmp_path: Path) -> None:
         assert process.stdout is not None
         lines = [
             (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
-            for _ in range(7)
+            for _ in range(8)
         ]
         text = "".join(lines)
         api_url = re.search(r"API URL: +(\S+)", text)
