@@ -128,3 +128,29 @@ async def test_logbook_says_queued_then_delivered(
         ),
         ('"Door" delivered from the outbox', "notify.pushover"),
     ]
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_logbook_says_a_repeat_was_not_sent(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    start = dt_util.utcnow() - timedelta(seconds=1)
+    assert await async_setup_component(hass, "logbook", {})
+    entry = demo_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    for _ in range(2):
+        await hass.services.async_call(
+            "notify",
+            "pushover",
+            {"message": "Open", "title": "Door", "data": {"suppress_repeats": 60}},
+            blocking=True,
+        )
+    _, ours = await _rows_after(hass, freezer, hass_ws_client, start)
+    first = dt_util.as_local(start + timedelta(seconds=1)).strftime("%H:%M")
+    assert [(row["message"], row["entity_id"]) for row in ours] == [
+        (f'"Door" not sent again: the same went out at {first}', "notify.pushover")
+    ]

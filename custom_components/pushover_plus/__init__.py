@@ -51,6 +51,7 @@ from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker
 from .sending import Sender
 from .services import async_setup_services
+from .suppression import RepeatMemory, async_remove_repeats
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ async def async_setup_entry(
         repairs=OutboxRepairs(hass, entry),
     )
     receipts = ReceiptTracker(hass, entry, client, coordinator)
+    repeats = RepeatMemory(hass, entry.entry_id)
     sender = Sender(
         hass,
         entry,
@@ -106,6 +108,7 @@ async def async_setup_entry(
         receipts=receipts,
         outbox=outbox,
         courier=courier,
+        repeats=repeats,
     )
     entry.runtime_data = PushoverPlusData(
         client=client,
@@ -114,11 +117,13 @@ async def async_setup_entry(
         legacy_service=PushoverLegacyNotifyService(entry, sender, coordinator),
         outbox=outbox,
         receipts=receipts,
+        repeats=repeats,
         application_device_id=async_register_application(hass, entry),
         fixed=FixedParts.of(entry),
     )
     await receipts.async_start()
     await outbox.async_load()
+    await repeats.async_load()
     _async_offer_builtin_removal(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.legacy_service.async_start(hass)
@@ -274,6 +279,7 @@ async def async_unload_entry(
     await entry.runtime_data.legacy_service.async_unregister_services()
     await entry.runtime_data.receipts.async_stop()
     await entry.runtime_data.outbox.async_stop()
+    await entry.runtime_data.repeats.async_stop()
     return True
 
 
@@ -283,3 +289,4 @@ async def async_remove_entry(
     """Delete the outbox and the stored answers of a removed entry."""
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)
+    await async_remove_repeats(hass, entry.entry_id)

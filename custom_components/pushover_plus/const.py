@@ -25,6 +25,8 @@ CONF_RETRY: Final = "retry"
 CONF_EXPIRE: Final = "expire"
 CONF_TTL: Final = "ttl"
 CONF_HTML: Final = "html"
+#: Seconds within which the same message to the same recipient is not sent again.
+CONF_SUPPRESS_REPEATS: Final = "suppress_repeats"
 #: The settings a recipient may give defaults for.
 DEFAULT_KEYS: Final = (
     CONF_DEVICES,
@@ -34,6 +36,7 @@ DEFAULT_KEYS: Final = (
     CONF_EXPIRE,
     CONF_TTL,
     CONF_HTML,
+    CONF_SUPPRESS_REPEATS,
 )
 
 # Action fields beyond the defaults above, named as the Messages API names them.
@@ -72,6 +75,8 @@ EVENT_DELIVERY_FAILED: Final = f"{DOMAIN}_delivery_failed"
 #: A message waits in the outbox; then that it was delivered (for the logbook).
 EVENT_QUEUED: Final = f"{DOMAIN}_queued"
 EVENT_DELIVERED: Final = f"{DOMAIN}_delivered"
+#: A message was not sent again: the same went out within its window.
+EVENT_SUPPRESSED: Final = f"{DOMAIN}_suppressed"
 DEFAULT_QUOTA_WARNING: Final = 500
 
 #: Pushover's own sounds, offered while the account's list cannot be fetched.

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .outbox import Outbox
     from .receipts import ReceiptTracker
     from .sending import Sender
+    from .suppression import RepeatMemory
 
 
 def message_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,6 +120,8 @@ class PushoverPlusData:
     #: Messages waiting to be sent again.
     outbox: Outbox
     receipts: ReceiptTracker
+    #: What went out recently, to suppress repeats.
+    repeats: RepeatMemory
     #: The application's device, which the recipients' devices are reached via.
     application_device_id: str
     #: What the entry was set up with, to tell a change that needs a reload.

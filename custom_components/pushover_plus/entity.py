@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -37,6 +37,16 @@ def recipient_unique_id(entry_id: str, recipient_id: str, device: str | None) ->
     """Return the unique id of a recipient's notify entity (or a device's)."""
     unique_id = f"{entry_id}_{recipient_id}"
     return f"{unique_id}{_DEVICE_SEPARATOR}{device}" if device else unique_id
+
+
+@callback
+def recipient_entity_id(
+    hass: HomeAssistant, entry_id: str, recipient_id: str
+) -> str | None:
+    """Return the entity ID of a recipient's own notify entity, if registered."""
+    return er.async_get(hass).async_get_entity_id(
+        "notify", DOMAIN, recipient_unique_id(entry_id, recipient_id, None)
+    )
 
 
 def parse_recipient_unique_id(

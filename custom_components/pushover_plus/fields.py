@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.helpers import config_validation as cv
@@ -42,6 +42,7 @@ from .const import (
     CONF_PRIORITY,
     CONF_RETRY,
     CONF_SOUND,
+    CONF_SUPPRESS_REPEATS,
     CONF_TTL,
 )
 from .errors import invalid_field
@@ -122,6 +123,18 @@ def _media(value: object, name: str) -> str | None:
     return value.strip()
 
 
+def _seconds(value: object, name: str) -> int | None:
+    """Read a duration: seconds, or a Home Assistant duration ("00:05:00", a dict)."""
+    if isinstance(value, (timedelta, Mapping)) or (
+        isinstance(value, str) and ":" in value
+    ):
+        try:
+            return int(cv.time_period(value).total_seconds())
+        except vol.Invalid:
+            raise invalid_field("value_not_duration", name) from None
+    return _integer(value, name)
+
+
 def _as_list(value: Any) -> Any:
     return list(value)
 
@@ -153,6 +166,7 @@ NAMES: Final = Kind(
 TIME: Final = Kind(
     vol.Any(vol.Coerce(int), cv.datetime), _time, load=storage.whole_number_or_none
 )
+DURATION: Final = Kind(vol.Any(vol.Coerce(int), cv.time_period), _seconds)
 MEDIA: Final = Kind(
     vol.Any(
         cv.string,
@@ -201,6 +215,12 @@ FIELDS: Final = (
     MessageField(ATTR_MONOSPACE, FLAG, legacy=(ATTR_MONOSPACE,)),
     MessageField(ATTR_ATTACHMENT, MEDIA, legacy=(ATTR_ATTACHMENT,), template=False),
     MessageField(ATTR_ENCRYPT, FLAG, legacy=(ATTR_ENCRYPT,), template=False),
+    MessageField(
+        CONF_SUPPRESS_REPEATS,
+        DURATION,
+        legacy=(CONF_SUPPRESS_REPEATS,),
+        template=False,
+    ),
 )
 
 #: Each field's kind, by name.

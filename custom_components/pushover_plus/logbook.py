@@ -1,7 +1,7 @@
 """Logbook entries of Pushover Plus.
 
 Who acknowledged an emergency message, or that none did; a message that waits
-in the outbox, and its delivery.
+in the outbox, and its delivery; a repeat that was not sent.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_DELIVERED, EVENT_QUEUED
+from .const import DOMAIN, EVENT_DELIVERED, EVENT_QUEUED, EVENT_SUPPRESSED
 from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, UNKNOWN_USER
 
 type Describe = Callable[[Event[Any]], dict[str, str | None]]
@@ -72,12 +73,22 @@ def async_describe_events(
 
     async_describe_event(DOMAIN, EVENT_ACKNOWLEDGED, async_describe_acknowledged)
     async_describe_event(DOMAIN, EVENT_EXPIRED, async_describe_expired)
+
+    @callback
+    def async_describe_suppressed(event: Event[Any]) -> dict[str, str | None]:
+        first = dt_util.parse_datetime(str(event.data.get("first_sent")))
+        at = dt_util.as_local(first).strftime("%H:%M") if first else "-"
+        return _outbox_entry(
+            event, _titled(event.data, f"not sent again: the same went out at {at}")
+        )
+
     async_describe_event(DOMAIN, EVENT_QUEUED, async_describe_queued)
+    async_describe_event(DOMAIN, EVENT_SUPPRESSED, async_describe_suppressed)
     async_describe_event(DOMAIN, EVENT_DELIVERED, async_describe_delivered)
 
 
 def _outbox_entry(event: Event[Any], message: str) -> dict[str, str | None]:
-    """Describe a message that waited, with its recipient's notify entity."""
+    """Describe what became of a message, with its recipient's notify entity."""
     return {
         LOGBOOK_ENTRY_NAME: "Pushover message",
         LOGBOOK_ENTRY_MESSAGE: message,

@@ -22,14 +22,13 @@ import uuid
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 
 from .api import Attachment
 from .const import CONF_OUTBOX_MAX_AGE, DEFAULT_OUTBOX_MAX_AGE_HOURS, DOMAIN
 from .data import PushoverPlusConfigEntry, Recipient
-from .entity import recipient_unique_id
+from .entity import recipient_entity_id
 from .errors import failed
 from .message import Outgoing
 from .outbox_storage import (
@@ -151,7 +150,6 @@ class OutboxQueue:
         is shown with it); recipients are named, never by their keys.
         """
         known = self._coordinator.data.recipients
-        registry = er.async_get(self._hass)
         self._hass.bus.async_fire(
             event_type,
             {
@@ -163,12 +161,8 @@ class OutboxQueue:
                     for recipient_id in item.recipient_ids
                     if recipient_id in known
                 ],
-                "entity_id": registry.async_get_entity_id(
-                    "notify",
-                    DOMAIN,
-                    recipient_unique_id(
-                        self._entry.entry_id, item.recipient_ids[0], None
-                    ),
+                "entity_id": recipient_entity_id(
+                    self._hass, self._entry.entry_id, item.recipient_ids[0]
                 ),
                 "queued_at": item.queued_at.isoformat(),
                 **data,

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from .coordinator import PushoverCoordinator
     from .outbox import Outbox
     from .receipts import ReceiptTracker
+    from .suppression import RepeatMemory
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -354,6 +355,7 @@ class Sender:
         receipts: ReceiptTracker,
         outbox: Outbox,
         courier: Courier,
+        repeats: RepeatMemory,
     ) -> None:
         """Send for ``entry`` through ``courier``, or queue in ``outbox``.
 
@@ -366,6 +368,7 @@ class Sender:
         self._receipts = receipts
         self._outbox = outbox
         self._courier = courier
+        self._repeats = repeats
         self._pending: dict[tuple[object, Outgoing], _Batch] = {}
 
     @property
@@ -383,8 +386,10 @@ class Sender:
     ) -> dict[str, Any]:
         """Prepare and send one action's message; return the response data.
 
-        ``status`` is ``sent``, or ``queued`` when (part of) the message waits
-        in the outbox; ``messages`` lists the parts Pushover accepted.
+        ``status`` is ``sent``, ``queued`` when (part of) the message waits in
+        the outbox (``messages`` lists the parts Pushover accepted), or
+        ``suppressed`` when the same went out at ``first_sent``, within the
+        message's ``suppress_repeats``.
         """
         recipient = await _async_learn_names(
             self._coordinator, recipient, fields, devices
@@ -397,7 +402,15 @@ class Sender:
             sounds=self._coordinator.data.sounds,
             callback_url=self._receipts.callback_url,
         )
-        outcome = await self.async_send_prepared(outgoing, recipient, batch_key)
+        claim = self._repeats.claim(fields, recipient, outgoing)
+        if claim is not None and claim.first_sent is not None:
+            return {"status": "suppressed", "first_sent": claim.first_sent.isoformat()}
+        try:
+            outcome = await self.async_send_prepared(outgoing, recipient, batch_key)
+        except BaseException:
+            if claim is not None:
+                self._repeats.forget(claim.key)
+            raise
         response: dict[str, Any] = {
             "status": "sent" if outcome.queued is None else "queued",
             "messages": [

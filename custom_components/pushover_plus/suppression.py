@@ -1,0 +1,187 @@
+"""Repeat suppression: the same message to the same recipient, once per window.
+
+A message is the same when its recipient, title, text, priority and devices
+are; only a digest of them is kept, with when it went and until when it
+counts, in a :class:`Store` so that a restart forgets nothing. Entries whose
+window has passed are purged; at most :data:`MAX_REMEMBERED` are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import hashlib
+import json
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import EMERGENCY_PRIORITY
+from .const import ATTR_MESSAGE, CONF_SUPPRESS_REPEATS, DOMAIN, EVENT_SUPPRESSED
+from .data import Recipient
+from .entity import recipient_entity_id
+from .fields import coerce
+from .message import Outgoing
+from .storage import aware_time
+
+STORAGE_VERSION: Final = 1
+#: A distinct message every 20 seconds for a day-long window: far more than a
+#: home sends; past it, the oldest are forgotten first (about 1 MB stored).
+MAX_REMEMBERED: Final = 5000
+#: Seconds the store waits to write, so that a storm writes once.
+SAVE_DELAY: Final = 5
+
+
+def _storage_key(entry_id: str) -> str:
+    return f"{DOMAIN}.repeats.{entry_id}"
+
+
+async def async_remove_repeats(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget the repeats of a removed entry."""
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, _storage_key(entry_id)
+    ).async_remove()
+
+
+def digest(
+    recipient_id: str,
+    title: str | None,
+    message: str,
+    priority: int | None,
+    devices: Sequence[str],
+) -> str:
+    """Return what identifies a message for suppression (never its text)."""
+    same = json.dumps([recipient_id, title, message, priority, sorted(devices)])
+    return hashlib.sha256(same.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Sent:
+    at: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A message that suppression looked at: its digest, and an earlier send."""
+
+    key: str
+    #: When the same message went out within its window; None: send this one.
+    first_sent: datetime | None
+
+
+def window(
+    fields: Mapping[str, Any], recipient: Recipient, outgoing: Outgoing
+) -> timedelta | None:
+    """Return for how long a message suppresses its repeats, None when not at all.
+
+    The call's own field, else the recipient's default; an emergency message
+    only when the call itself asks.
+    """
+    seconds: int | None = coerce(fields, CONF_SUPPRESS_REPEATS)
+    if seconds is None and outgoing.template.priority != EMERGENCY_PRIORITY:
+        seconds = recipient.defaults.get(CONF_SUPPRESS_REPEATS)
+    return timedelta(seconds=seconds) if seconds else None
+
+
+class RepeatMemory:
+    """Remembers what went out, for an entry, while its window lasts."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Remember for ``entry_id``; :meth:`async_load` reads what was kept."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._store = Store[dict[str, Any]](
+            hass, STORAGE_VERSION, _storage_key(entry_id), private=True
+        )
+        self._sent: dict[str, _Sent] = {}
+
+    def __len__(self) -> int:
+        """Return how many messages are remembered."""
+        return len(self._sent)
+
+    async def async_load(self) -> None:
+        """Read what an earlier start kept; what cannot be read is left out."""
+        data = await self._store.async_load() or {}
+        now = dt_util.utcnow()
+        for key, value in dict(data.get("sent", {})).items():
+            try:
+                sent = _Sent(aware_time(value["at"]), aware_time(value["until"]))
+            except TypeError, ValueError, KeyError:
+                continue
+            if sent.until > now:
+                self._sent[key] = sent
+
+    @callback
+    def claim(
+        self, fields: Mapping[str, Any], recipient: Recipient, outgoing: Outgoing
+    ) -> Claim | None:
+        """Look at a message about to go; None when it suppresses nothing.
+
+        A message that may go is remembered now, so that a twin sent at the
+        same moment is suppressed; :meth:`forget` it when it fails.
+        """
+        if (length := window(fields, recipient, outgoing)) is None:
+            return None
+        now = dt_util.utcnow()
+        template = outgoing.template
+        key = digest(
+            recipient.recipient_id,
+            template.title,
+            str(coerce(fields, ATTR_MESSAGE)),
+            template.priority,
+            template.devices,
+        )
+        if (sent := self._sent.get(key)) is not None and sent.until > now:
+            self._announce(recipient, template.title, sent.at)
+            return Claim(key, sent.at)
+        self._sent.pop(key, None)
+        self._sent[key] = _Sent(now, now + length)
+        self._purge(now)
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+        return Claim(key, None)
+
+    @callback
+    def _announce(
+        self, recipient: Recipient, title: str | None, first_sent: datetime
+    ) -> None:
+        """Fire the event the logbook shows with the recipient's notify entity."""
+        self._hass.bus.async_fire(
+            EVENT_SUPPRESSED,
+            {
+                "entry_id": self._entry_id,
+                "title": title,
+                "recipients": [recipient.name],
+                "entity_id": recipient_entity_id(
+                    self._hass, self._entry_id, recipient.recipient_id
+                ),
+                "first_sent": first_sent.isoformat(),
+            },
+        )
+
+    async def async_stop(self) -> None:
+        """Write what is remembered now: the entry is unloading."""
+        await self._store.async_save(self._data())
+
+    @callback
+    def forget(self, key: str) -> None:
+        """Forget a message that did not go out after all."""
+        self._sent.pop(key, None)
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    def _purge(self, now: datetime) -> None:
+        for key in [key for key, sent in self._sent.items() if sent.until <= now]:
+            del self._sent[key]
+        while len(self._sent) > MAX_REMEMBERED:
+            del self._sent[next(iter(self._sent))]
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "sent": {
+                key: {"at": sent.at.isoformat(), "until": sent.until.isoformat()}
+                for key, sent in self._sent.items()
+            }
+        }
