@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
 
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
-from tests.conftest import send_emergency
+from tests.conftest import demo_entry, send_emergency
 from tests.outbox_helpers import advance
 
 ALERTS = "event.pushover_emergency_alerts"
@@ -60,3 +61,30 @@ async def test_an_acknowledgement_and_an_expiry_fire_the_entity(
     assert state is not None
     assert state.attributes["event_type"] == "expired"
     assert state.state != acknowledged_at
+
+
+async def test_the_last_alert_is_shown_again_after_a_restart(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    last = "2026-12-06T21:00:00.000+00:00"
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(ALERTS, last, {"event_type": "acknowledged"}),
+                {
+                    "last_event_type": "acknowledged",
+                    "last_event_attributes": {"title": "Leak"},
+                },
+            )
+        ],
+    )
+    # As at Home Assistant's start, not a reload while it runs.
+    hass.set_state(CoreState.starting)
+    entry = demo_entry(pushover_sandbox)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    state = hass.states.get(ALERTS)
+    assert state is not None
+    assert state.state == last
+    assert state.attributes["title"] == "Leak"

@@ -91,6 +91,30 @@ async def async_setup_entry(
         known = await _async_ask_first(hass, entry, coordinator)
     if known is not None:
         coordinator.async_set_updated_data(known)
+    entry.runtime_data = runtime = _wire(hass, entry, client, coordinator)
+    await runtime.receipts.async_start()
+    await runtime.outbox.async_load()
+    await runtime.repeats.async_load()
+    _async_offer_builtin_removal(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await runtime.legacy_service.async_start(hass)
+    if known is not None:
+        entry.async_create_background_task(
+            hass,
+            coordinator.async_refresh(),
+            f"{DOMAIN} ask Pushover {entry.entry_id}",
+            eager_start=False,
+        )
+    return True
+
+
+def _wire(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    client: PushoverClient,
+    coordinator: PushoverCoordinator,
+) -> PushoverPlusData:
+    """Build the collaborators of a loaded entry, each given what it uses."""
     courier = Courier(hass, client, entry.entry_id)
     outbox = Outbox(
         hass,
@@ -110,7 +134,7 @@ async def async_setup_entry(
         courier=courier,
         repeats=repeats,
     )
-    entry.runtime_data = PushoverPlusData(
+    return PushoverPlusData(
         client=client,
         coordinator=coordinator,
         sender=sender,
@@ -121,20 +145,6 @@ async def async_setup_entry(
         application_device_id=async_register_application(hass, entry),
         fixed=FixedParts.of(entry),
     )
-    await receipts.async_start()
-    await outbox.async_load()
-    await repeats.async_load()
-    _async_offer_builtin_removal(hass, entry)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    await entry.runtime_data.legacy_service.async_start(hass)
-    if known is not None:
-        entry.async_create_background_task(
-            hass,
-            coordinator.async_refresh(),
-            f"{DOMAIN} ask Pushover {entry.entry_id}",
-            eager_start=False,
-        )
-    return True
 
 
 def _client(hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> PushoverClient:

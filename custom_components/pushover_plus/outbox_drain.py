@@ -169,9 +169,7 @@ class OutboxDrain:
     @callback
     def _schedule(self) -> None:
         """Wake up at the next attempt, expiry, or end of a drop's day."""
-        if self._unsub_timer is not None:
-            self._unsub_timer()
-            self._unsub_timer = None
+        self._stop_timer()
         if self._stopping or self._task is not None:
             return
         moments = []
@@ -186,6 +184,11 @@ class OutboxDrain:
             self._unsub_timer = async_track_point_in_utc_time(
                 self._hass, self._async_wake, min(moments)
             )
+
+    def _stop_timer(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
 
     @callback
     def _async_wake(self, _now: datetime) -> None:
@@ -360,12 +363,11 @@ class OutboxDrain:
 
         Not while the token is refused: reauthentication resumes it.
         """
-        if self._queue and not self._paused:
+        # A run under way is sending already.
+        if self._queue and not self._paused and self._task is None:
             self._next_attempt = dt_util.utcnow()
-            if self._task is None:  # else the run under way sends it next
-                if self._unsub_timer is not None:
-                    self._unsub_timer()
-                self._async_wake(self._next_attempt)
+            self._stop_timer()
+            self._async_wake(self._next_attempt)
 
     async def async_stop(self, grace: float) -> None:
         """Stop sending; a delivery on its way gets ``grace`` seconds to finish."""
