@@ -42,6 +42,7 @@ from custom_components.pushover_plus.const import (
 )
 from custom_components.pushover_plus.sending import split_message
 from sandbox.model import MessageRecord
+from sandbox.page import render_page
 from sandbox.seed import (
     DEMO_GROUP,
     DEMO_USER,
@@ -230,13 +231,39 @@ async def test_a_long_message_is_cut_or_refused_by_its_encrypted_length(
     assert len(pushover_sandbox.state.messages) == 1
 
 
-async def test_title_url_and_url_title_fit_encrypted_or_are_refused(
+async def test_an_encrypted_message_goes_without_its_url_title(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    keyed_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Encrypted, a URL title never fits Pushover's 100 characters."""
+    for text in ("Door", "Garage"):
+        response = await send(
+            hass, text, title="Cam", url="https://example.com/cam", url_title="Open"
+        )
+        assert response["status"] == "sent"
+    await send(
+        hass, "Clear", url="https://example.com/cam", url_title="Open", encrypt=False
+    )
+
+    door, garage, clear = pushover_sandbox.state.messages
+    for record in (door, garage):
+        assert "url_title" not in record.fields
+        assert _read(record)["url"] == "https://example.com/cam"
+    assert clear.fields["url_title"] == "Open"
+    # The phone shows the link as the URL itself.
+    html = render_page(pushover_sandbox.state, pushover_sandbox.api_url)
+    assert html.count(">https://example.com/cam</a>") == 2
+    # Said once for the entry, not once a message.
+    warnings = [r for r in caplog.records if "without their URL title" in r.message]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert keyed_entry.title in warnings[0].message
+
+
+async def test_title_and_url_fit_encrypted_or_are_refused(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, keyed_entry: MockConfigEntry
 ) -> None:
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, "Link", url="https://example.com", url_title="Open")
-    assert err.value.translation_key == "encrypted_url_title"
-    assert err.value.translation_placeholders == {"field": "url_title"}
     url = "https://example.com/" + _poor_text(480).replace(" ", "/")
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, "Link", url=url)
