@@ -117,6 +117,8 @@ class DropReason(StrEnum):
     #: Pushover's reply was unreadable: the message may have been delivered.
     UNCONFIRMED = "unconfirmed"
     RECIPIENT_REMOVED = "recipient_removed"
+    #: Meant to be encrypted, and the recipient's key was removed meanwhile.
+    ENCRYPTION_KEY_REMOVED = "encryption_key_removed"
     #: Older messages made room for a new one.
     OUTBOX_FULL = "outbox_full"
 
@@ -566,8 +568,14 @@ class Outbox:
             self._task = None
             self._schedule()
 
-    async def _async_deliver(self, item: QueuedMessage) -> bool:
-        """Send what is left of ``item``; return whether the next may follow now."""
+    async def _async_recipients(self, item: QueuedMessage) -> list[Recipient] | None:
+        """Return whom ``item`` goes to as they are now; None when it was given up.
+
+        A message meant to be encrypted is never sent in clear: when the
+        recipient's key was removed while it waited, it is given up instead.
+        A changed key encrypts it as the key is now, the one the recipient's
+        devices hold.
+        """
         known = self._coordinator.data.recipients
         recipients = [
             known[recipient_id]
@@ -578,6 +586,22 @@ class Outbox:
             await self._async_drop(
                 item, DropReason.RECIPIENT_REMOVED, "the recipient was removed"
             )
+            return None
+        if item.outgoing.encrypted and any(
+            recipient.encryption_key is None for recipient in recipients
+        ):
+            await self._async_drop(
+                item,
+                DropReason.ENCRYPTION_KEY_REMOVED,
+                "the recipient's end-to-end encryption key was removed, and it "
+                "was to be sent encrypted: it is not sent in clear",
+            )
+            return None
+        return recipients
+
+    async def _async_deliver(self, item: QueuedMessage) -> bool:
+        """Send what is left of ``item``; return whether the next may follow now."""
+        if (recipients := await self._async_recipients(item)) is None:
             return True
         attachment = None
         if item.attachment is not None:
