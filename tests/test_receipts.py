@@ -374,7 +374,10 @@ async def test_a_forged_acknowledgement_fires_nothing(
         "acknowledged_by_device": "desktop",
     }
 
-    # Someone who learnt the URL and the receipt: Pushover says otherwise.
+    # Someone who learnt the URL and the receipt: Pushover says otherwise. A
+    # second report so soon waits for the 5 seconds between two polls.
+    await _post(webhook_client, path, forged)
+    await _run_due(hass)
     await _post(webhook_client, path, forged)
     await _run_due(hass)
     assert _receipt_polls(pushover_sandbox) == 1

@@ -61,6 +61,8 @@ POLL_SCHEDULE: Final = (
     (timedelta(hours=1), timedelta(seconds=30)),
 )
 SLOWEST_POLL: Final = timedelta(seconds=60)
+#: However often an acknowledgement is reported, a receipt is polled no sooner.
+FASTEST_POLL: Final = POLL_SCHEDULE[0][1]
 #: An unanswered receipt is given up this long after it should have expired.
 GIVE_UP_AFTER: Final = timedelta(hours=1)
 UNKNOWN_USER: Final = "unknown"
@@ -147,6 +149,8 @@ class ReceiptTracker:
         self._cancel_poll: CALLBACK_TYPE | None = None
         #: Set while receipts are being polled: that poll schedules the next.
         self._polling = False
+        #: When each receipt was last polled (not stored).
+        self._polled_at: dict[str, datetime] = {}
         self.callback_url: str | None = None
 
     @property
@@ -284,11 +288,17 @@ class ReceiptTracker:
                     await self._async_poll(tracked, now)
         finally:
             self._polling = False
+        self._polled_at = {
+            receipt: at
+            for receipt, at in self._polled_at.items()
+            if receipt in self._receipts
+        }
         self._async_save()
         self._async_schedule()
 
     async def _async_poll(self, tracked: TrackedReceipt, now: datetime) -> None:
         """Ask Pushover about one receipt; settle it, or plan the next poll."""
+        self._polled_at[tracked.receipt] = now
         try:
             status = await self._client.get_receipt(tracked.receipt)
         except PushoverRequestError:
@@ -379,7 +389,8 @@ class ReceiptTracker:
         """Take a report that a receipt this entry sent was acknowledged.
 
         The form is not believed: anyone who learnt the URL could post one. It
-        only makes the receipt due for a poll now, and the event fires when
+        only makes the receipt due for a poll now (or 5 seconds after its last
+        one: reports cannot make it polled faster), and the event fires when
         Pushover itself answers that it was acknowledged, with Pushover's
         values (who, on which device, when). A poll that fails leaves the
         receipt to the usual schedule. The answer is the same whatever the
@@ -392,7 +403,9 @@ class ReceiptTracker:
                 "An acknowledgement of %s was reported; asking Pushover",
                 tracked.title or "an untitled message",
             )
-            tracked.next_poll = dt_util.utcnow().isoformat()
+            now = dt_util.utcnow()
+            polled_at = self._polled_at.get(tracked.receipt, now - FASTEST_POLL)
+            tracked.next_poll = max(now, polled_at + FASTEST_POLL).isoformat()
             self._async_schedule()
         return web.Response(status=200)
 
