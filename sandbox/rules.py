@@ -18,7 +18,10 @@ Choices where the public documentation says nothing exact:
 * ``device`` is not even checked when it is ignored (several users, or a group).
 * ``encrypted=1`` messages are checked as sent: the length limits apply to the
   encrypted (base64) texts, and a field that does not decrypt is delivered all
-  the same (only the phone finds out, see :mod:`sandbox.e2ee`).
+  the same (only the phone finds out, see :mod:`sandbox.e2ee`). So a message
+  with an encrypted ``url_title`` (108 characters at the least, over its 100)
+  is always refused: the safe reading of what Pushover does, which clients
+  must not count on either way (Pushover Plus leaves ``url_title`` out).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ tests/sandbox/test_e2ee.py), as the recipient's phone would.
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 import hashlib
 import json
 
@@ -20,7 +21,10 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -37,11 +41,14 @@ from custom_components.pushover_plus.const import (
     CONF_ENCRYPTION_KEY,
     CONF_LONG_MESSAGE,
     DOMAIN,
+    EVENT_DELIVERY_FAILED,
     SUBENTRY_RECIPIENT,
     LongMessage,
 )
+from custom_components.pushover_plus.message import Outgoing
 from custom_components.pushover_plus.sending import split_message
 from sandbox.model import MessageRecord
+from sandbox.page import render_page
 from sandbox.seed import (
     DEMO_GROUP,
     DEMO_USER,
@@ -54,6 +61,7 @@ from tests.conftest import demo_entry, first_recipient_id, recipient
 from tests.outbox_helpers import (
     TEST_TIMEOUT,
     advance,
+    issue,
     outbox_folder,
     send,
     stored_messages,
@@ -230,13 +238,39 @@ async def test_a_long_message_is_cut_or_refused_by_its_encrypted_length(
     assert len(pushover_sandbox.state.messages) == 1
 
 
-async def test_title_url_and_url_title_fit_encrypted_or_are_refused(
+async def test_an_encrypted_message_goes_without_its_url_title(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    keyed_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Encrypted, a URL title never fits Pushover's 100 characters."""
+    for text in ("Door", "Garage"):
+        response = await send(
+            hass, text, title="Cam", url="https://example.com/cam", url_title="Open"
+        )
+        assert response["status"] == "sent"
+    await send(
+        hass, "Clear", url="https://example.com/cam", url_title="Open", encrypt=False
+    )
+
+    door, garage, clear = pushover_sandbox.state.messages
+    for record in (door, garage):
+        assert "url_title" not in record.fields
+        assert _read(record)["url"] == "https://example.com/cam"
+    assert clear.fields["url_title"] == "Open"
+    # The phone shows the link as the URL itself.
+    html = render_page(pushover_sandbox.state, pushover_sandbox.api_url)
+    assert html.count(">https://example.com/cam</a>") == 2
+    # Said once for the entry, not once a message.
+    warnings = [r for r in caplog.records if "without their URL title" in r.message]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert keyed_entry.title in warnings[0].message
+
+
+async def test_title_and_url_fit_encrypted_or_are_refused(
     hass: HomeAssistant, pushover_sandbox: SandboxServer, keyed_entry: MockConfigEntry
 ) -> None:
-    with pytest.raises(ServiceValidationError) as err:
-        await send(hass, "Link", url="https://example.com", url_title="Open")
-    assert err.value.translation_key == "encrypted_url_title"
-    assert err.value.translation_placeholders == {"field": "url_title"}
     url = "https://example.com/" + _poor_text(480).replace(" ", "/")
     with pytest.raises(ServiceValidationError) as err:
         await send(hass, "Link", url=url)
@@ -330,6 +364,77 @@ async def test_a_queued_message_is_encrypted_when_it_is_sent(
     [record] = pushover_sandbox.state.messages
     assert _read(record) == {"message": "Front door open", "title": entry.title}
     assert stored_messages(hass, entry) == []
+
+
+NEW_KEY = "5a4db0c5" + "0" * 54 + "03"
+
+
+async def _queue_then_rekey(
+    hass: HomeAssistant,
+    sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    key: str,
+) -> MockConfigEntry:
+    """Queue an encrypted message, set ``key`` in the recipient's form, recover."""
+    entry = await _setup(hass, demo_entry(sandbox, defaults=KEYED))
+    sandbox.controls.add_fault("500", count=1, path="messages")
+    assert (await send(hass, "Door code 4711", title="Door"))["status"] == "queued"
+
+    result = await _key_form(hass, entry, first_recipient_id(entry), key)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    await advance(hass, freezer, 6)
+    return entry
+
+
+async def test_a_queued_message_whose_key_was_removed_is_not_sent_in_clear(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events = async_capture_events(hass, EVENT_DELIVERY_FAILED)
+
+    entry = await _queue_then_rekey(hass, pushover_sandbox, freezer, " ")
+
+    assert CONF_ENCRYPTION_KEY not in entry.subentries[first_recipient_id(entry)].data
+    assert pushover_sandbox.state.messages == []
+    assert stored_messages(hass, entry) == []
+    [event] = events
+    assert event.data["reason"] == "encryption_key_removed"
+    assert event.data["title"] == "Door"
+    assert "not sent in clear" in event.data["error"]
+    assert issue(hass, entry.entry_id) is not None
+    assert "(encryption_key_removed)" in caplog.text
+    # What is sent now goes in clear, as the recipient has no key any more.
+    await send(hass, "New", title="Clear")
+    [record] = pushover_sandbox.state.messages
+    assert not record.encrypted
+
+
+async def test_a_queued_message_is_encrypted_with_a_changed_key(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # The user sets a new key in the Pushover app, then in Home Assistant.
+    seed = pushover_sandbox.state.seed
+    rekeyed = replace(seed.users[DEMO_USER], encryption_key=NEW_KEY)
+    pushover_sandbox.state.seed = replace(
+        seed, users={**seed.users, DEMO_USER: rekeyed}
+    )
+
+    await _queue_then_rekey(hass, pushover_sandbox, freezer, NEW_KEY)
+
+    [record] = pushover_sandbox.state.messages
+    assert _read(record) == {"message": "Door code 4711", "title": "Door"}
+
+
+def test_an_encrypted_message_is_never_made_without_its_key() -> None:
+    """The last guard: nothing meant to be encrypted can be built to go in clear."""
+    outgoing = Outgoing(("Door code 4711",), encrypted=True)
+    with pytest.raises(ValueError, match="needs the recipient's key"):
+        outgoing.message((DEMO_USER,), "Door code 4711")
 
 
 async def test_the_key_stays_out_of_diagnostics(

@@ -9,9 +9,11 @@ from pathlib import Path
 import shutil
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -254,66 +256,199 @@ async def test_an_unanswered_receipt_is_given_up_after_it_expired(
     assert "Giving up on the receipt of Smoke" in caplog.text
 
 
-async def test_webhook_acknowledges_at_once(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    pushover_sandbox: SandboxServer,
-) -> None:
-    await hass.config.async_update(external_url="https://home.example.com")
+@pytest.fixture
+async def webhook_entry(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> MockConfigEntry:
+    """Return the demo entry with instant acknowledgements, set up for them."""
     assert await async_setup_component(hass, "http", {})
     entry = demo_entry(pushover_sandbox, options={CONF_ACK_WEBHOOK: True})
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    return entry
 
-    receipt = await send_emergency(hass)
-    [record] = pushover_sandbox.state.messages
-    callback = record.fields["callback"]
-    assert callback.startswith("https://home.example.com/api/webhook/")
-    path = callback.removeprefix("https://home.example.com")
 
+@pytest.fixture
+async def webhook_client(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    webhook_entry: MockConfigEntry,
+) -> TestClient:
+    """Return a client of Home Assistant's HTTP server, made its external URL.
+
+    The entry is reloaded to open its webhook there: the sandbox then calls
+    back Home Assistant itself, as Pushover would. (The server's routes are
+    fixed once it runs, so the entry is first set up without the URL.)
+    """
     client = await hass_client_no_auth()
-    # A receipt this entry did not send is ignored.
-    response = await client.post(path, data={"receipt": "x" * 30, "acknowledged": "1"})
-    assert response.status == 200
-    await hass.async_block_till_done()
-    assert events == []
+    await hass.config.async_update(external_url=f"http://localhost:{client.port}")
+    assert await hass.config_entries.async_reload(webhook_entry.entry_id)
+    return client
 
-    response = await client.post(
-        path,
-        data={
-            "receipt": receipt,
-            "acknowledged": "1",
-            "acknowledged_at": "1795514400",
-            "acknowledged_by": DEMO_USER,
-            "acknowledged_by_device": "desktop",
-        },
-    )
-    assert response.status == 200
+
+async def _run_due(hass: HomeAssistant, seconds: float = 0) -> None:
+    """Run what is due ``seconds`` from now, and what it started.
+
+    The webhook tests leave the clock alone: Home Assistant's HTTP server
+    logs each request's duration, which a frozen clock breaks.
+    """
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
     await hass.async_block_till_done()
+
+
+#: The sandbox calls back http://localhost: the resolver offers ::1 first, which
+#: the tests' sockets refuse, then 127.0.0.1, which answers.
+CALLS_BACK_LOCALHOST = pytest.mark.filterwarnings(
+    # (A colon would end the message in the filter: "::1" is written \W\W1.)
+    r'ignore:A test tried to use socket\.socket\.connect\(\) with host "\W\W1"'
+)
+
+
+def _receipt_polls(sandbox: SandboxServer) -> int:
+    return sum(1 for request in sandbox.state.requests if "receipts/" in request.path)
+
+
+def _webhook_path(sandbox: SandboxServer) -> str:
+    """Return the path of the callback URL the first message carried."""
+    callback = sandbox.state.messages[0].fields["callback"]
+    assert callback.startswith("http://localhost:")
+    return "/" + callback.split("/", 3)[3]
+
+
+async def _post(client: TestClient, path: str, form: dict[str, str]) -> None:
+    """POST a form to the webhook; it always answers 200, with nothing to learn."""
+    response = await client.post(path, data=form)
+    assert response.status == 200
+    assert await response.text() == ""
+
+
+@CALLS_BACK_LOCALHOST
+async def test_webhook_acknowledges_at_once_what_pushover_confirms(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    webhook_entry: MockConfigEntry,
+    webhook_client: TestClient,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await send_emergency(hass)
+
+    # Pushover calls back; the event stands on what the poll then answers.
+    await pushover_sandbox.controls.acknowledge(
+        receipt, user=DEMO_USER, device="desktop"
+    )
+    await _run_due(hass)
+    [attempt] = pushover_sandbox.state.callbacks
+    assert attempt.status == 200
+    assert _receipt_polls(pushover_sandbox) == 1
     [event] = events
+    settled = pushover_sandbox.state.receipts[receipt]
     assert event.data["acknowledged_by"] == "Pushover"
     assert event.data["acknowledged_by_device"] == "desktop"
-    assert event.data["acknowledged_at"] == "2026-11-24T10:00:00+00:00"
+    assert event.data["acknowledged_at"] == (
+        dt_util.utc_from_timestamp(settled.acknowledged_at or 0).isoformat()
+    )
+    assert receipt not in webhook_entry.runtime_data.receipts.receipts
 
-    # A report without a usable time still counts.
-    third = await send_emergency(hass)
-    response = await client.post(path, data={"receipt": third, "acknowledged": "1"})
-    assert response.status == 200
-    await hass.async_block_till_done()
-    assert events[-1].data["acknowledged_at"] is None
+    # The same report again changes nothing: the receipt is settled.
+    await _post(webhook_client, _webhook_path(pushover_sandbox), attempt.form)
+    await _run_due(hass)
+    assert len(events) == 1
+    assert _receipt_polls(pushover_sandbox) == 1
 
-    # An unacknowledged report changes nothing.
-    second = await send_emergency(hass)
-    response = await client.post(path, data={"receipt": second, "acknowledged": "0"})
-    assert response.status == 200
-    assert second in entry.runtime_data.receipts.receipts
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    response = await client.post(path, data={"receipt": second, "acknowledged": "1"})
-    assert response.status == 200
-    await hass.async_block_till_done()
-    assert len(events) == 2
+@CALLS_BACK_LOCALHOST
+async def test_a_forged_acknowledgement_fires_nothing(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    webhook_entry: MockConfigEntry,
+    webhook_client: TestClient,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await send_emergency(hass)
+    path = _webhook_path(pushover_sandbox)
+    forged = {
+        "receipt": receipt,
+        "acknowledged": "1",
+        "acknowledged_at": "1795514400",
+        "acknowledged_by": DEMO_USER,
+        "acknowledged_by_device": "desktop",
+    }
+
+    # Someone who learnt the URL and the receipt: Pushover says otherwise. A
+    # second report so soon waits for the 5 seconds between two polls.
+    await _post(webhook_client, path, forged)
+    await _run_due(hass)
+    await _post(webhook_client, path, forged)
+    await _run_due(hass)
+    assert _receipt_polls(pushover_sandbox) == 1
+    assert events == []
+    assert receipt in webhook_entry.runtime_data.receipts.receipts
+
+    # Neither a receipt this entry did not send, nor a report that it was not
+    # acknowledged, nor a GET, asks Pushover anything.
+    await _post(webhook_client, path, forged | {"receipt": "x" * 30})
+    await _post(webhook_client, path, forged | {"acknowledged": "0"})
+    response = await webhook_client.get(path, params=forged)
+    assert response.status == 405
+    await _run_due(hass)
+    assert _receipt_polls(pushover_sandbox) == 1
+    assert events == []
+
+    # The receipt is still followed: a real acknowledgement is found later.
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER)
+    await _run_due(hass, 6)
+    [event] = events
+    assert event.data["acknowledged_by_device"] == "phone"
+
+    assert await hass.config_entries.async_unload(webhook_entry.entry_id)
+    await _post(webhook_client, path, forged)
+    await _run_due(hass)
+    assert len(events) == 1
+
+
+@CALLS_BACK_LOCALHOST
+async def test_a_failed_confirmation_leaves_the_receipt_to_polling(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    webhook_entry: MockConfigEntry,
+    webhook_client: TestClient,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await send_emergency(hass)
+    pushover_sandbox.controls.add_fault("500", count=1, path="receipts/")
+
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER)
+    await _run_due(hass)
+    assert pushover_sandbox.state.callbacks[0].status == 200
+    assert _receipt_polls(pushover_sandbox) == 1
+    assert events == []
+    assert receipt in webhook_entry.runtime_data.receipts.receipts
+
+    await _run_due(hass, 6)
+    [event] = events
+    assert event.data["receipt"] == receipt
+
+
+@CALLS_BACK_LOCALHOST
+async def test_a_report_during_a_poll_fires_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    webhook_entry: MockConfigEntry,
+    webhook_client: TestClient,
+) -> None:
+    events = async_capture_events(hass, EVENT_ACKNOWLEDGED)
+    receipt = await send_emergency(hass)
+    pushover_sandbox.controls.add_fault("slow", count=1, path="receipts/", delay=0.3)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
+    await asyncio.sleep(0.1)  # the scheduled poll is on its way, and slow
+
+    await pushover_sandbox.controls.acknowledge(receipt, user=DEMO_USER)
+    await _run_due(hass)
+    # One poll at a time: the report waited for the slow poll, which answered
+    # after the acknowledgement; a second poll beside it would fire twice.
+    assert _receipt_polls(pushover_sandbox) == 1
+    [event] = events
+    assert event.data["receipt"] == receipt
 
 
 async def test_webhook_needs_an_external_url(

@@ -40,10 +40,13 @@ class Outgoing:
     ) -> Message:
         """Return the API message for one part, for the given recipients.
 
-        ``key`` is the recipients' encryption key, used when the message is
-        to be encrypted; without one it goes in clear (the key was removed
-        while the message waited).
+        ``key`` is the recipients' encryption key as it is now, used when the
+        message is to be encrypted. Without one an encrypted message is not
+        made at all, rather than sent in clear (the outbox gives up a message
+        whose recipient's key was removed while it waited).
         """
+        if self.encrypted and key is None:
+            raise ValueError("an encrypted message needs the recipient's key")
         return replace(
             self.template,
             user=tuple(users),

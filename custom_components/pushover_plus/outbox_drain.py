@@ -30,7 +30,7 @@ from .api import (
     QuotaExceededError,
 )
 from .const import DOMAIN, EVENT_DELIVERED
-from .data import PushoverPlusConfigEntry
+from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
 from .errors import reset_time
 from .outbox_drops import DropReason, OutboxDrops
@@ -226,8 +226,14 @@ class OutboxDrain:
             self._log_all_sent(dt_util.utcnow())
             self._schedule()
 
-    async def _async_deliver(self, item: QueuedMessage) -> bool:
-        """Send what is left of ``item``; return whether the next may follow now."""
+    async def _async_recipients(self, item: QueuedMessage) -> list[Recipient] | None:
+        """Return whom ``item`` goes to as they are now; None when it was given up.
+
+        A message meant to be encrypted is never sent in clear: when the
+        recipient's key was removed while it waited, it is given up instead.
+        A changed key encrypts it as the key is now, the one the recipient's
+        devices hold.
+        """
         known = self._coordinator.data.recipients
         recipients = [
             known[recipient_id]
@@ -238,6 +244,22 @@ class OutboxDrain:
             await self._drops.async_drop(
                 item, DropReason.RECIPIENT_REMOVED, "the recipient was removed"
             )
+            return None
+        if item.outgoing.encrypted and any(
+            recipient.encryption_key is None for recipient in recipients
+        ):
+            await self._drops.async_drop(
+                item,
+                DropReason.ENCRYPTION_KEY_REMOVED,
+                "the recipient's end-to-end encryption key was removed, and it "
+                "was to be sent encrypted: it is not sent in clear",
+            )
+            return None
+        return recipients
+
+    async def _async_deliver(self, item: QueuedMessage) -> bool:
+        """Send what is left of ``item``; return whether the next may follow now."""
+        if (recipients := await self._async_recipients(item)) is None:
             return True
         attachment = None
         if item.attachment is not None:

@@ -43,6 +43,8 @@ class DropReason(StrEnum):
     #: Pushover's reply was unreadable: the message may have been delivered.
     UNCONFIRMED = "unconfirmed"
     RECIPIENT_REMOVED = "recipient_removed"
+    #: Meant to be encrypted, and the recipient's key was removed meanwhile.
+    ENCRYPTION_KEY_REMOVED = "encryption_key_removed"
     #: Older messages made room for a new one.
     OUTBOX_FULL = "outbox_full"
 

@@ -4,8 +4,9 @@ Every priority-2 message Pushover accepts comes back with a receipt. They are
 kept in a Store (so restarts lose none), polled by one loop per entry, and
 reported on the bus as ``pushover_plus_acknowledged`` or
 ``pushover_plus_expired`` when Pushover says so. Where the user enables it,
-Pushover reports acknowledgements at once to a Home Assistant webhook; polling
-stays as the fallback.
+Pushover reports acknowledgements at once to a Home Assistant webhook; such a
+report only makes the receipt due for a poll, so that an event always stands
+on what Pushover itself answers. Polling stays as the fallback.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ POLL_SCHEDULE: Final = (
     (timedelta(hours=1), timedelta(seconds=30)),
 )
 SLOWEST_POLL: Final = timedelta(seconds=60)
+#: However often an acknowledgement is reported, a receipt is polled no sooner.
+FASTEST_POLL: Final = POLL_SCHEDULE[0][1]
 #: An unanswered receipt is given up this long after it should have expired.
 GIVE_UP_AFTER: Final = timedelta(hours=1)
 UNKNOWN_USER: Final = "unknown"
@@ -144,6 +147,10 @@ class ReceiptTracker:
         self._receipts: dict[str, TrackedReceipt] = {}
         self._webhook_id = ""
         self._cancel_poll: CALLBACK_TYPE | None = None
+        #: Set while receipts are being polled: that poll schedules the next.
+        self._polling = False
+        #: When each receipt was last polled (not stored).
+        self._polled_at: dict[str, datetime] = {}
         self.callback_url: str | None = None
 
     @property
@@ -252,7 +259,13 @@ class ReceiptTracker:
 
     @callback
     def _async_schedule(self) -> None:
-        """Wake up when the soonest receipt is due."""
+        """Wake up when the soonest receipt is due.
+
+        A poll under way schedules the next itself when it ends: one poll at
+        a time, so that no receipt is polled, or settled, twice at once.
+        """
+        if self._polling:
+            return
         if self._cancel_poll:
             self._cancel_poll()
             self._cancel_poll = None
@@ -267,27 +280,40 @@ class ReceiptTracker:
 
     async def _async_poll_due(self, now: datetime) -> None:
         self._cancel_poll = None
-        for tracked in list(self._receipts.values()):
-            due = dt_util.parse_datetime(tracked.next_poll)
-            if due is not None and due > now:
-                continue
-            try:
-                status = await self._client.get_receipt(tracked.receipt)
-            except PushoverRequestError:
-                _LOGGER.warning(
-                    "Pushover no longer knows an emergency receipt of %s; "
-                    "no longer following it",
-                    tracked.title or "an untitled message",
-                )
-                self._receipts.pop(tracked.receipt, None)
-                continue
-            except PushoverError as err:
-                _LOGGER.debug("Polling a receipt failed, trying later: %s", err)
-                status = None
-            if status is None or not self._async_settle(tracked, status):
-                self._async_plan_next(tracked, now)
+        self._polling = True
+        try:
+            for tracked in list(self._receipts.values()):
+                due = dt_util.parse_datetime(tracked.next_poll)
+                if due is None or due <= now:
+                    await self._async_poll(tracked, now)
+        finally:
+            self._polling = False
+        self._polled_at = {
+            receipt: at
+            for receipt, at in self._polled_at.items()
+            if receipt in self._receipts
+        }
         self._async_save()
         self._async_schedule()
+
+    async def _async_poll(self, tracked: TrackedReceipt, now: datetime) -> None:
+        """Ask Pushover about one receipt; settle it, or plan the next poll."""
+        self._polled_at[tracked.receipt] = now
+        try:
+            status = await self._client.get_receipt(tracked.receipt)
+        except PushoverRequestError:
+            _LOGGER.warning(
+                "Pushover no longer knows an emergency receipt of %s; "
+                "no longer following it",
+                tracked.title or "an untitled message",
+            )
+            self._receipts.pop(tracked.receipt, None)
+            return
+        except PushoverError as err:
+            _LOGGER.debug("Polling a receipt failed, trying later: %s", err)
+            status = None
+        if status is None or not self._async_settle(tracked, status):
+            self._async_plan_next(tracked, now)
 
     @callback
     def _async_plan_next(self, tracked: TrackedReceipt, now: datetime) -> None:
@@ -360,31 +386,26 @@ class ReceiptTracker:
     async def _async_handle_webhook(
         self, hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
-        """Take Pushover's acknowledgement of a receipt this entry sent."""
+        """Take a report that a receipt this entry sent was acknowledged.
+
+        The form is not believed: anyone who learnt the URL could post one. It
+        only makes the receipt due for a poll now (or 5 seconds after its last
+        one: reports cannot make it polled faster), and the event fires when
+        Pushover itself answers that it was acknowledged, with Pushover's
+        values (who, on which device, when). A poll that fails leaves the
+        receipt to the usual schedule. The answer is the same whatever the
+        form said, so that it tells a forger nothing.
+        """
         form = await request.post()
-        receipt = str(form.get("receipt", ""))
-        tracked = self._receipts.get(receipt)
-        if tracked is None:
-            # Not ours (or already settled): say nothing more than "ok".
-            return web.Response(status=200)
-        if str(form.get("acknowledged", "")) == "1":
-            acknowledged_at = _from_unix(form.get("acknowledged_at"))
-            self._async_settle(
-                tracked,
-                ReceiptStatus(
-                    acknowledged=True,
-                    acknowledged_at=acknowledged_at,
-                    acknowledged_by=str(form.get("acknowledged_by", "")) or None,
-                    acknowledged_by_device=str(form.get("acknowledged_by_device", ""))
-                    or None,
-                    last_delivered_at=None,
-                    expired=False,
-                    expires_at=None,
-                    called_back=True,
-                    called_back_at=dt_util.utcnow(),
-                ),
+        tracked = self._receipts.get(str(form.get("receipt", "")))
+        if tracked is not None and str(form.get("acknowledged", "")) == "1":
+            _LOGGER.debug(
+                "An acknowledgement of %s was reported; asking Pushover",
+                tracked.title or "an untitled message",
             )
-            self._async_save()
+            now = dt_util.utcnow()
+            polled_at = self._polled_at.get(tracked.receipt, now - FASTEST_POLL)
+            tracked.next_poll = max(now, polled_at + FASTEST_POLL).isoformat()
             self._async_schedule()
         return web.Response(status=200)
 
@@ -392,10 +413,3 @@ class ReceiptTracker:
 def iso_or_none(value: datetime | None) -> str | None:
     """Return a time as ISO 8601 text, or None."""
     return None if value is None else value.isoformat()
-
-
-def _from_unix(value: object) -> datetime | None:
-    try:
-        return dt_util.utc_from_timestamp(int(str(value)))
-    except ValueError:
-        return None

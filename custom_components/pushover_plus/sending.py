@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 import logging
 from typing import TYPE_CHECKING, Any
+import weakref
 
 from homeassistant.core import HomeAssistant, callback
 
@@ -254,16 +255,28 @@ def _encrypting(recipient: Recipient, wanted: bool | None) -> bool:
     return wanted
 
 
+#: The entries already warned that encrypted messages go without URL title.
+_WARNED_URL_TITLE: weakref.WeakSet[PushoverPlusConfigEntry] = weakref.WeakSet()
+
+
 def _protect(
     entry: PushoverPlusConfigEntry, values: dict[str, Any], encrypted: bool
 ) -> None:
     """Fit the title as sent; an encrypted message gets one and no URL title.
 
-    Pushover's own title would go in clear, which the phone cannot decrypt;
-    an encrypted URL title never fits Pushover's 100 characters.
+    Pushover's own title would go in clear, which the phone cannot decrypt.
+    An encrypted URL title never fits Pushover's 100 characters: the message
+    goes without it (the link shows as itself), said once per entry.
     """
     if encrypted and values[ATTR_URL_TITLE]:
-        raise invalid_field("encrypted_url_title", ATTR_URL_TITLE)
+        values[ATTR_URL_TITLE] = None
+        if entry not in _WARNED_URL_TITLE:
+            _WARNED_URL_TITLE.add(entry)
+            _LOGGER.warning(
+                "Encrypted messages of %s go without their URL title: encrypted, "
+                "it would be over Pushover's 100 characters. The link still shows",
+                entry.title,
+            )
     if encrypted and not values[ATTR_TITLE]:
         values[ATTR_TITLE] = entry.title
     if (title := values[ATTR_TITLE]) is not None:
