@@ -62,6 +62,7 @@ async def test_entities_per_recipient_and_device(
     registry = er.async_get(hass)
     entities = er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     assert sorted(entity.entity_id for entity in entities) == [
+        "event.pushover_actions",
         "event.pushover_emergency_alerts",
         "notify.pushover",
         "notify.pushover_desktop",
@@ -674,6 +675,7 @@ async def test_send_message_action_is_described(
         "link",
         "formatting",
         "attachment",
+        "actions",
     }
     assert "retry" in send_message["fields"]["emergency"]["fields"]
 

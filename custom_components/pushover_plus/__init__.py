@@ -14,6 +14,8 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 
 from .account import Account, async_remove_account
+from .action_links import ActionLinks, async_remove_action_links
+from .action_page import async_register_view
 from .api import MessageValidationError, PushoverClient, parse_encryption_key
 from .const import (
     BUILTIN_DOMAIN,
@@ -51,8 +53,9 @@ PLATFORMS = [Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions; everything else comes from config entries."""
+    """Register the actions and the action page; the rest comes from entries."""
     async_setup_services(hass)
+    async_register_view(hass)
     return True
 
 
@@ -75,7 +78,8 @@ async def async_setup_entry(
         coordinator.async_set_updated_data(stored)
     else:
         await coordinator.async_config_entry_first_refresh()
-    courier = Courier(hass, client, entry.entry_id)
+    action_links = ActionLinks(hass, entry)
+    courier = Courier(hass, client, entry.entry_id, action_links)
     outbox = Outbox(
         hass,
         entry,
@@ -99,21 +103,33 @@ async def async_setup_entry(
         legacy_service=PushoverLegacyNotifyService(entry, sender, coordinator),
         outbox=outbox,
         receipts=receipts,
+        action_links=action_links,
         application_device_id=async_register_application(hass, entry),
     )
+    await action_links.async_load()
     await receipts.async_start()
     await outbox.async_load()
     _async_offer_builtin_removal(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await entry.runtime_data.legacy_service.async_start(hass)
     if stored is not None:
-        entry.async_create_background_task(
-            hass,
-            coordinator.async_refresh(),
-            f"{DOMAIN} ask Pushover {entry.entry_id}",
-            eager_start=False,
-        )
+        _async_ask_in_background(hass, entry, coordinator)
     return True
+
+
+@callback
+def _async_ask_in_background(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    coordinator: PushoverCoordinator,
+) -> None:
+    """Ask Pushover again without making the setup wait for it."""
+    entry.async_create_background_task(
+        hass,
+        coordinator.async_refresh(),
+        f"{DOMAIN} ask Pushover {entry.entry_id}",
+        eager_start=False,
+    )
 
 
 def _client(hass: HomeAssistant, entry: PushoverPlusConfigEntry) -> PushoverClient:
@@ -220,12 +236,14 @@ async def async_unload_entry(
     await entry.runtime_data.legacy_service.async_unregister_services()
     await entry.runtime_data.receipts.async_stop()
     await entry.runtime_data.outbox.async_stop()
+    await entry.runtime_data.action_links.async_stop()
     return True
 
 
 async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Delete the outbox and the stored answers of a removed entry."""
+    """Delete the outbox, the stored answers and the links of a removed entry."""
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)
+    await async_remove_action_links(hass, entry.entry_id)

@@ -12,6 +12,7 @@ from .api import PushoverClient, Quota
 from .const import DEFAULT_KEYS
 
 if TYPE_CHECKING:
+    from .action_links import ActionLinks
     from .coordinator import PushoverCoordinator
     from .notify import PushoverLegacyNotifyService
     from .outbox import Outbox
@@ -76,6 +77,8 @@ class PushoverPlusData:
     #: Messages waiting to be sent again.
     outbox: Outbox
     receipts: ReceiptTracker
+    #: The links of messages' action pages.
+    action_links: ActionLinks
     #: The application's device, which the recipients' devices are reached via.
     application_device_id: str
 

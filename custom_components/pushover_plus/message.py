@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import storage
+from .actions import Action, actions_from_json
 from .api import Attachment, Message
 from .fields import TEMPLATE_FIELDS
 
@@ -30,6 +31,8 @@ class Outgoing:
     attachment: str | None = None
     #: Sent end-to-end encrypted, with the recipient's key as it is when sent.
     encrypted: bool = False
+    #: Buttons for its action page, which becomes its link when it is sent.
+    actions: tuple[Action, ...] = ()
 
     def message(
         self,
@@ -52,11 +55,17 @@ class Outgoing:
             encryption_key=key if self.encrypted else None,
         )
 
+    def with_link(self, url: str, url_title: str | None) -> Outgoing:
+        """Return it as sent with its action page: the page is its link."""
+        template = replace(self.template, url=url, url_title=url_title)
+        return replace(self, template=template, actions=())
+
     def to_json(self) -> dict[str, Any]:
         """Describe the message as the outbox keeps it (without the image)."""
         return {
             "parts": list(self.parts),
             "encrypted": self.encrypted,
+            "actions": [action.to_json() for action in self.actions],
             **{
                 field.name: field.kind.dump(getattr(self.template, field.name))
                 for field in TEMPLATE_FIELDS
@@ -74,6 +83,7 @@ class Outgoing:
         if not (parts := storage.texts(data.get("parts"))):
             raise TypeError("no part left to send")
         encrypted = storage.flag(data.get("encrypted", False))
+        actions = actions_from_json(data.get("actions", []))
         template = Message(
             user=(),
             message="",
@@ -83,4 +93,4 @@ class Outgoing:
                 if field.name in data
             },
         )
-        return cls(parts, template, encrypted=encrypted)
+        return cls(parts, template, encrypted=encrypted, actions=actions)
