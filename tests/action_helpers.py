@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_capture_events
 
+from custom_components.pushover_plus.const import DOMAIN, EVENT_ACTION
 from sandbox.model import MessageRecord
+from sandbox.server import SandboxServer
 
 EXTERNAL_URL = "https://home.example.com"
 #: A garage door, a way to ignore it, a reply and a plain link.
@@ -74,3 +77,36 @@ async def press(
         form["reply"] = reply
     response = await client.post(path, data=form)
     return response, await response.text()
+
+
+#: The ways a message with actions comes in (notify.send_message has no data).
+ACTION_WAYS = ("legacy_action", "send_message", "device_entity")
+
+
+async def send_with_actions(hass: HomeAssistant, way: str, message: str) -> None:
+    """Send ``message`` with the garage's actions one way."""
+    if way == "legacy_action":
+        data = {"message": message, "data": {"actions": GARAGE_ACTIONS}}
+        await hass.services.async_call("notify", "pushover", data, blocking=True)
+        return
+    entity = "notify.pushover_phone" if way == "device_entity" else "notify.pushover"
+    await hass.services.async_call(
+        DOMAIN,
+        "send_message",
+        {"entity_id": entity, "message": message, "actions": GARAGE_ACTIONS},
+        blocking=True,
+    )
+
+
+async def press_every_link(
+    hass: HomeAssistant, client: Client, sandbox: SandboxServer
+) -> list[str]:
+    """Press "Close it" on every delivered message; return the texts it fired for."""
+    events = async_capture_events(hass, EVENT_ACTION)
+    requests = {}
+    for delivered in sandbox.state.messages:
+        requests[delivered.request_id] = delivered.fields["message"]
+        response, _ = await press(client, link_path(delivered), 0)
+        assert response.status == 200
+    await hass.async_block_till_done()
+    return [requests[event.data["request"]] for event in events]
