@@ -419,3 +419,21 @@ async def test_the_readme_s_automations_close_the_garage(
         ["cover.garage_door"],
         ["cover.garage_door"],
     ]
+
+
+async def test_the_url_is_looked_up_again_a_minute_later(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Home Assistant Cloud's URL comes and goes without a settings event."""
+    await _send(hass, actions=GARAGE_ACTIONS)
+    hass.config.external_url = EXTERNAL_URL  # as if Cloud had connected
+    await _send(hass, actions=GARAGE_ACTIONS)
+    freezer.tick(timedelta(seconds=61))
+    await _send(hass, actions=GARAGE_ACTIONS)
+    first, second, third = pushover_sandbox.state.messages
+    assert "url" not in first.fields
+    assert "url" not in second.fields
+    assert link_path(third)

@@ -18,17 +18,19 @@ explains what to set, until a link can be made again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import hashlib
 import logging
 import re
 import secrets
+import time
 from typing import Any, Final
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_time_interval
@@ -38,7 +40,7 @@ from homeassistant.util import dt as dt_util
 
 from .action_texts import texts_for
 from .actions import Action, actions_from_json, named
-from .api import EMERGENCY_PRIORITY, MAX_URL_TITLE_LENGTH
+from .api import EMERGENCY_PRIORITY, MAX_URL_TITLE_LENGTH, Message
 from .const import (
     CONF_ACTION_LINK_HOURS,
     CONF_ACTION_LINK_INTERNAL,
@@ -48,7 +50,7 @@ from .const import (
 )
 from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_unique_id
-from .message import Outgoing
+from .message import Outgoing, PageLink
 from .repairs import async_show_warning
 from .storage import aware_time, parse, text_or_none, texts
 
@@ -71,6 +73,9 @@ MAX_NONCES: Final = 5
 #: Most action ids the event entity offers as event types (the newest).
 MAX_EVENT_TYPES: Final = 100
 PURGE_INTERVAL: Final = timedelta(hours=1)
+#: Seconds the URL links start with is used before it is looked up again (at
+#: once when the network settings change): Home Assistant Cloud's comes and goes.
+URL_LIFETIME: Final = 60.0
 #: Characters of a token's hash the log may show.
 _LOGGED_HASH: Final = 8
 
@@ -128,7 +133,7 @@ class ActionLink:
     #: Pushover's request id of the message, once it accepted it.
     request: str | None = None
     #: Hashes of the nonces of the forms handed out (not stored).
-    nonces: list[str] = field(default_factory=list)
+    nonces: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Describe the link as the store keeps it."""
@@ -182,10 +187,18 @@ class ActionLinks:
             atomic_writes=True,
         )
         #: The open links by the hash of their token, oldest first.
-        self._links: dict[str, ActionLink] = {}
+        self._links: OrderedDict[str, ActionLink] = OrderedDict()
+        self._hours = timedelta(
+            hours=int(
+                entry.options.get(CONF_ACTION_LINK_HOURS, DEFAULT_ACTION_LINK_HOURS)
+            )
+        )
         self._event_types: list[str] = []
         #: Whether the last link could be made; None before the first.
         self._reachable: bool | None = None
+        #: The URL links start with (None: none), and until when it is used.
+        self._base: str | None = None
+        self._base_until = 0.0
 
     @property
     def count(self) -> int:
@@ -201,7 +214,7 @@ class ActionLinks:
         """Read the stored links, drop the expired ones and purge hourly."""
         data = await self._store.async_load() or {}
         found, unreadable = parse(data, "links", link_from_json)
-        self._links = {link.digest: link for link in found}
+        self._links = OrderedDict((link.digest, link) for link in found)
         kept_types = data.get("event_types", [])
         if isinstance(kept_types, list):
             self._event_types = [item for item in kept_types if isinstance(item, str)]
@@ -215,6 +228,14 @@ class ActionLinks:
         self._entry.async_on_unload(
             async_track_time_interval(self._hass, self._async_purge, PURGE_INTERVAL)
         )
+        self._entry.async_on_unload(
+            self._hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._async_new_urls)
+        )
+
+    @callback
+    def _async_new_urls(self, _event: Event[Any]) -> None:
+        """Look the URL up again for the next link: the settings changed."""
+        self._base_until = 0.0
 
     async def async_stop(self) -> None:
         """Write the open links now."""
@@ -239,22 +260,20 @@ class ActionLinks:
     # Making links ---------------------------------------------------------
 
     @callback
-    def async_open(
-        self, outgoing: Outgoing, recipient: Recipient
-    ) -> tuple[Outgoing, str | None]:
-        """Give a message with actions its link; return it and the link's hash.
+    def async_open(self, outgoing: Outgoing, recipient: Recipient) -> PageLink | None:
+        """Return the link for a message with actions; None for one without.
 
         Without a URL a phone can reach, the message goes without its actions
-        (its own link, if any, stays) and the hash is None.
+        (its own link, if any, stays) and there is no link either.
         """
-        if (base := self._base_url()) is None:
-            return replace(outgoing, actions=()), None
+        if not outgoing.actions or (base := self._base_url()) is None:
+            return None
         token = secrets.token_urlsafe(TOKEN_BYTES)
         template = outgoing.template
         link = ActionLink(
             digest=digest(token),
-            expires_at=dt_util.utcnow() + self._lifetime(outgoing),
-            actions=tuple(_absolute(action, base) for action in outgoing.actions),
+            expires_at=dt_util.utcnow() + self._lifetime(template),
+            actions=_absolute(outgoing.actions, base),
             title=template.title,
             url=template.url,
             url_title=template.url_title,
@@ -264,8 +283,7 @@ class ActionLinks:
         )
         self._links[link.digest] = link
         while len(self._links) > MAX_LINKS:
-            oldest = next(iter(self._links))
-            del self._links[oldest]
+            oldest, _ = self._links.popitem(last=False)
             _LOGGER.debug("Action link %s… dropped to make room", oldest[:_LOGGED_HASH])
         self._learn(outgoing.actions)
         self._store.async_delay_save(self._data, 1)
@@ -273,22 +291,19 @@ class ActionLinks:
             "Action link %s… for %s, valid until %s",
             link.digest[:_LOGGED_HASH],
             recipient.name,
-            link.expires_at.isoformat(),
+            link.expires_at,
         )
-        return outgoing.with_link(
-            f"{base}{PATH}?{TOKEN_PARAMETER}={token}", self._url_title(outgoing)
-        ), link.digest
+        return PageLink(
+            f"{base}{PATH}?{TOKEN_PARAMETER}={token}",
+            self._url_title(outgoing),
+            link.digest,
+        )
 
-    def _lifetime(self, outgoing: Outgoing) -> timedelta:
+    def _lifetime(self, template: Message) -> timedelta:
         """Return how long a link stays valid: an emergency's ``expire`` at least."""
-        hours = self._entry.options.get(
-            CONF_ACTION_LINK_HOURS, DEFAULT_ACTION_LINK_HOURS
-        )
-        lifetime = timedelta(hours=int(hours))
-        template = outgoing.template
         if template.priority == EMERGENCY_PRIORITY and template.expire:
-            lifetime = max(lifetime, timedelta(seconds=template.expire))
-        return lifetime
+            return max(self._hours, timedelta(seconds=template.expire))
+        return self._hours
 
     def _url_title(self, outgoing: Outgoing) -> str | None:
         """Name the actions in the link's title, else say "Answer"; encrypted, none.
@@ -297,19 +312,25 @@ class ActionLinks:
         """
         if outgoing.encrypted:
             return None
-        answer = texts_for(self._hass.config.language).answer
-        return named(outgoing.actions, MAX_URL_TITLE_LENGTH) or answer
+        return (
+            named(outgoing.actions, MAX_URL_TITLE_LENGTH)
+            or texts_for(self._hass.config.language).answer
+        )
 
     def _base_url(self) -> str | None:
         """Return the URL the links start with; say once when there is none."""
+        if (now := time.monotonic()) < self._base_until:
+            return self._base
+        self._base_until = now + URL_LIFETIME
         internal = bool(self._entry.options.get(CONF_ACTION_LINK_INTERNAL, False))
         try:
-            base = get_url(self._hass, allow_internal=internal, prefer_external=True)
+            self._base = get_url(
+                self._hass, allow_internal=internal, prefer_external=True
+            )
         except NoURLAvailableError:
-            self._set_reachable(False, internal)
-            return None
-        self._set_reachable(True, internal)
-        return base
+            self._base = None
+        self._set_reachable(self._base is not None, internal)
+        return self._base
 
     def _set_reachable(self, reachable: bool, internal: bool) -> None:
         if reachable is self._reachable:
@@ -338,10 +359,11 @@ class ActionLinks:
 
     def _learn(self, actions: Sequence[Action]) -> None:
         """Add new action ids to the event types (the newest are kept)."""
+        known = self._event_types
         new = [
             action.action
             for action in actions
-            if not action.is_link and action.action not in self._event_types
+            if action.action not in known and not action.is_link
         ]
         if not new:
             return
@@ -352,11 +374,12 @@ class ActionLinks:
     def async_sent(self, link_digest: str, request: str) -> None:
         """Note Pushover's request id of the message a link went with.
 
-        The link may be gone already: used, or dropped to make room.
+        The link may be gone already: used, or dropped to make room. It is
+        stored with the save the link's making asked for, a second later, or
+        at the next one.
         """
         if (link := self._links.get(link_digest)) is not None:
             link.request = request
-            self._store.async_delay_save(self._data, 1)
 
     # Using links ----------------------------------------------------------
 
@@ -373,7 +396,7 @@ class ActionLinks:
     def hand_out_nonce(link: ActionLink) -> str:
         """Return a new nonce for a form of the link's page."""
         nonce = secrets.token_urlsafe(16)
-        link.nonces = [*link.nonces[-(MAX_NONCES - 1) :], digest(nonce)]
+        link.nonces = (*link.nonces[-(MAX_NONCES - 1) :], digest(nonce))
         return nonce
 
     @staticmethod
@@ -424,8 +447,14 @@ class ActionLinks:
         return True
 
 
-def _absolute(action: Action, base: str) -> Action:
-    """Return a link to a path of this Home Assistant as a full URL."""
-    if action.uri is not None and action.uri.startswith("/"):
-        return replace(action, uri=f"{base}{action.uri}")
-    return action
+def _absolute(actions: tuple[Action, ...], base: str) -> tuple[Action, ...]:
+    """Return the actions with links to paths of this Home Assistant as full URLs."""
+    for action in actions:
+        if action.uri and action.uri[0] == "/":
+            return tuple(
+                replace(action, uri=f"{base}{action.uri}")
+                if action.uri and action.uri[0] == "/"
+                else action
+                for action in actions
+            )
+    return actions

@@ -90,21 +90,26 @@ def parse_actions(value: object, name: str) -> tuple[Action, ...]:
     """Read a caller's actions; refuse what is not, naming the field ``name``."""
     if value is None or value == "":
         return ()
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(item, Mapping) for item in value
-    ):
+    if not isinstance(value, (list, tuple)):
         raise invalid_field("actions_not_list", name)
     if len(value) > MAX_ACTIONS:
         raise invalid_field(
             "actions_too_many", name, count=str(len(value)), max=str(MAX_ACTIONS)
         )
-    read = (_action(item, number, name) for number, item in enumerate(value, 1))
-    return tuple(action for action in read if action is not None)
+    actions = []
+    for number, item in enumerate(value, 1):
+        if not isinstance(item, dict) and not isinstance(item, Mapping):
+            raise invalid_field("actions_not_list", name)
+        if (action := _action(item, number, name)) is not None:
+            actions.append(action)
+    return tuple(actions)
 
 
 def _action(item: Mapping[str, Any], number: int, name: str) -> Action | None:
     """Read one action; None for a link no page can open."""
-    action, title, uri = (_text(item.get(key)) for key in ("action", "title", "uri"))
+    action = _text(item.get("action"))
+    title = _text(item.get("title"))
+    uri = _text(item.get("uri"))
     if not action:
         raise invalid_field("action_id_missing", name, number=str(number))
     if not title:
@@ -136,7 +141,9 @@ def _action(item: Mapping[str, Any], number: int, name: str) -> Action | None:
 
 def _text(value: object) -> str:
     """Return a value as stripped text; what is not text counts as missing."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value).strip()
     return ""
 

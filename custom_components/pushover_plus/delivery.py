@@ -73,14 +73,12 @@ class Courier:
         """
         users = [recipient.user_key for recipient in recipients]
         key = recipients[0].encryption_key
-        link = None
-        if outgoing.actions:
-            outgoing, link = self._links.async_open(outgoing, recipients[0])
+        link = self._links.async_open(outgoing, recipients[0])
         results: list[MessageResult] = []
         last = len(outgoing.parts) - 1
         for index, part in enumerate(outgoing.parts):
             message = outgoing.message(
-                users, part, attachment if index == 0 else None, key
+                users, part, attachment if index == 0 else None, key, link
             )
             try:
                 result = await self.client.send_message(message)
@@ -88,7 +86,7 @@ class Courier:
                 return Delivery(results, err)
             results.append(result)
             if link is not None and index == 0:
-                self._links.async_sent(link, result.request_id)
+                self._links.async_sent(link.digest, result.request_id)
             async_dispatcher_send(self._hass, self._signal, message, result)
             if part_sent is not None and index < last:
                 await part_sent()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import storage
 from .actions import Action, actions_from_json
@@ -13,6 +13,15 @@ from .fields import TEMPLATE_FIELDS
 
 #: The message every part starts from, before it has recipients or text.
 BLANK: Message = Message(user=(), message="")
+
+
+class PageLink(NamedTuple):
+    """The action page link a message with actions carries as its own link."""
+
+    url: str
+    title: str | None
+    #: The SHA-256 of the link's token.
+    digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,25 +49,25 @@ class Outgoing:
         part: str,
         attachment: Attachment | None = None,
         key: bytes | None = None,
+        link: PageLink | None = None,
     ) -> Message:
         """Return the API message for one part, for the given recipients.
 
         ``key`` is the recipients' encryption key, used when the message is
         to be encrypted; without one it goes in clear (the key was removed
-        while the message waited).
+        while the message waited). ``link``, the action page's, takes the
+        place of the message's own link.
         """
+        template = self.template
         return replace(
-            self.template,
+            template,
             user=tuple(users),
             message=part,
             attachment=attachment,
             encryption_key=key if self.encrypted else None,
+            url=template.url if link is None else link.url,
+            url_title=template.url_title if link is None else link.title,
         )
-
-    def with_link(self, url: str, url_title: str | None) -> Outgoing:
-        """Return it as sent with its action page: the page is its link."""
-        template = replace(self.template, url=url, url_title=url_title)
-        return replace(self, template=template, actions=())
 
     def to_json(self) -> dict[str, Any]:
         """Describe the message as the outbox keeps it (without the image)."""
