@@ -215,7 +215,7 @@ class ActionLinks:
         data = await self._store.async_load() or {}
         found, unreadable = parse(data, "links", link_from_json)
         self._links = OrderedDict((link.digest, link) for link in found)
-        kept_types = data.get("event_types", [])
+        kept_types = data.get("event_types") if isinstance(data, Mapping) else None
         if isinstance(kept_types, list):
             self._event_types = [item for item in kept_types if isinstance(item, str)]
         if unreadable:
