@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY
+from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY, OURS_ACTIONS
 from .params import Params
 from .results import Figure, Figures
 from .scenarios import (
@@ -36,6 +36,8 @@ MAX_MEMORY_FACTOR = 1.5
 RESTART_OF_BUILTIN = 0.3
 #: Queueing with many messages waiting, at most this many times with few.
 OUTBOX_RATIO = 1.5
+#: What actions may add to a message's CPU time, in floors (of one message).
+ACTIONS_OVER_FLOOR = 0.2
 #: Each of our senders, and Home Assistant's own path of that kind around the floor.
 REFERENCE = {"ours_entity": FLOOR_ENTITY, "ours_legacy": FLOOR_LEGACY}
 
@@ -96,22 +98,44 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
             figure.met = figure.high < MAX_MEMORY_FACTOR
 
     _judge_restart(figures)
+    _judge_actions(figures)
     _evaluate_outbox(figures, params, context)
+    _judge_setup(figures, params)
+
+
+def _judge_setup(figures: Figures, params: Params) -> None:
+    """Report a new entry's setup against the built-in's, in round trips."""
     ours_setup = figures.find(SETUP, SETUP_METRIC, "ours")
     builtin_setup = figures.find(SETUP, SETUP_METRIC, "builtin")
-    if ours_setup is not None and builtin_setup is not None:
-        runs = ours_setup.details.get("arrivals_ms", [])
-        calls = max((len(arrivals) for arrivals in runs), default=0)
-        best = math.ceil(calls / params.max_connections)
-        worst = max((_rounds(arrivals, params.rtt) for arrivals in runs), default=0)
-        ideal = (best + 2) * params.rtt * 1000
-        ratio = ours_setup.median / builtin_setup.median
-        ours_setup.goal = (
-            f"ours/built-in {ratio:.2f} (report); {calls} calls in {worst} "
-            f"round(s), best {best} at {params.max_connections} at once "
-            f"(ideal {ideal:,.0f})"
-        )
-        ours_setup.met = worst <= best
+    if ours_setup is None or builtin_setup is None:
+        return
+    runs = ours_setup.details.get("arrivals_ms", [])
+    calls = max((len(arrivals) for arrivals in runs), default=0)
+    best = math.ceil(calls / params.max_connections)
+    worst = max((_rounds(arrivals, params.rtt) for arrivals in runs), default=0)
+    ideal = (best + 2) * params.rtt * 1000
+    ratio = ours_setup.median / builtin_setup.median
+    ours_setup.goal = (
+        f"ours/built-in {ratio:.2f} (report); {calls} calls in {worst} "
+        f"round(s), best {best} at {params.max_connections} at once "
+        f"(ideal {ideal:,.0f})"
+    )
+    ours_setup.met = worst <= best
+
+
+def _judge_actions(figures: Figures) -> None:
+    """Judge what a message's actions add to notify.<name>'s CPU time."""
+    metric = "CPU time per message"
+    actions = figures.find(CPU, metric, OURS_ACTIONS)
+    plain = figures.find(CPU, metric, "ours_legacy")
+    floor = figures.find(CPU, metric, "floor")
+    if actions is None or plain is None or floor is None:
+        return
+    extra = (actions.median - plain.median) / floor.median
+    actions.goal = (
+        f"(with actions - without)/floor {extra:.2f} (<= {ACTIONS_OVER_FLOOR})"
+    )
+    actions.met = extra <= ACTIONS_OVER_FLOOR
 
 
 def _judge_restart(figures: Figures) -> None:

@@ -82,6 +82,8 @@ async def async_start_hass(config_dir: Path, allowed_dir: Path) -> HomeAssistant
         "longitude": 0.0,
         "elevation": 0,
         "allowlist_external_dirs": [str(allowed_dir)],
+        # Messages with actions link to it; nothing ever connects to it.
+        "external_url": "https://bench.example.com",
     }
     # notify needs repairs, which needs the HTTP server: keep it on a free
     # loopback port rather than 8123 on every address.
@@ -263,17 +265,28 @@ class OursEntity(Sender):
 class LegacySender(Sender):
     """A legacy ``notify.<name>`` action (ours or the built-in's)."""
 
-    def __init__(self, hass: HomeAssistant, key: str, label: str, service: str) -> None:
-        """Send through notify.``service``."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        key: str,
+        label: str,
+        service: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Send through notify.``service``, with ``data`` when given."""
         self.hass = hass
         self.key = key
         self.label = label
         self.service = service
+        self.data = {"data": data} if data else {}
 
     async def send(self, text: str) -> None:
         """Call the action and wait for it."""
         await self.hass.services.async_call(
-            "notify", self.service, {"message": text, "title": TITLE}, blocking=True
+            "notify",
+            self.service,
+            {"message": text, "title": TITLE, **self.data},
+            blocking=True,
         )
 
     async def send_attachment(self, text: str, path: Path) -> None:
@@ -401,6 +414,14 @@ class FloorService(BaseNotificationService):
 #: The reference senders: Home Assistant's notify paths around the floor.
 FLOOR_ENTITY: Final = "ha_entity_floor"
 FLOOR_LEGACY: Final = "ha_legacy_floor"
+#: notify.plus with actions: each message gets an action page link.
+OURS_ACTIONS: Final = "ours_legacy_actions"
+#: Two buttons and a reply, as an automation would send them.
+ACTIONS: Final = [
+    {"action": "CLOSE_GARAGE", "title": "Close it"},
+    {"action": "IGNORE", "title": "Ignore"},
+    {"action": "REPLY", "title": "Reply"},
+]
 
 
 @dataclass
@@ -436,6 +457,8 @@ class Bench:
         self.senders: list[Sender] = []
         #: Measured for CPU only, to show Home Assistant's own share.
         self.references: list[Sender] = []
+        #: Measured for CPU only: our senders with more to do.
+        self.variants: list[Sender] = []
         self.link = "direct"
 
     async def async_setup(self) -> None:
@@ -454,6 +477,15 @@ class Bench:
                 self.hass, "builtin", "built-in pushover, notify.builtin", "builtin"
             ),
             self.floor,
+        ]
+        self.variants = [
+            LegacySender(
+                self.hass,
+                OURS_ACTIONS,
+                "Pushover Plus, notify.plus with actions",
+                "plus",
+                {"actions": ACTIONS},
+            )
         ]
         await self._add_references()
 

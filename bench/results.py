@@ -133,6 +133,7 @@ def table(figures: Figures) -> str:
 COLUMNS = (
     (("ours_entity", "ours"), "Pushover Plus, entity"),
     (("ours_legacy",), "Pushover Plus, notify.plus"),
+    (("ours_legacy_actions",), "Pushover Plus, notify.plus with actions"),
     (("builtin",), "built-in pushover"),
     (("floor",), "floor (aiohttp)"),
     (("ha_entity_floor",), "HA entity around floor"),

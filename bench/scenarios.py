@@ -172,7 +172,7 @@ class Scenarios:
             f"{CPU}: {params.cpu_repetitions} x {params.cpu_messages} "
             "messages per sender"
         )
-        senders = [*self.bench.senders, *self.bench.references]
+        senders = [*self.bench.senders, *self.bench.references, *self.bench.variants]
         for rep in self._repetitions(params.cpu_repetitions):
             for sender in rotate(senders, rep):
                 await self.bench.control.reset()

@@ -23,6 +23,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.pushover_plus.const import (
     CONF_ACK_WEBHOOK,
+    CONF_ACTION_LINK_HOURS,
+    CONF_ACTION_LINK_INTERNAL,
     CONF_API_KEY,
     CONF_API_URL,
     CONF_ATTACHMENT_HOSTS,
@@ -565,6 +567,7 @@ def _options_form(api_url: str, **sections: dict[str, Any]) -> dict[str, Any]:
         "long_messages": {CONF_LONG_MESSAGE: "truncate"},
         "delivery": {CONF_OUTBOX_MAX_AGE: 24},
         "emergency": {},
+        "actions": {CONF_ACTION_LINK_HOURS: 24},
         "attachments": {},
         "quota": {CONF_QUOTA_WARNING: 500},
         "advanced": {CONF_API_URL: api_url},
@@ -594,6 +597,7 @@ async def test_options_hold_the_entry_wide_settings(
         "long_messages",
         "delivery",
         "emergency",
+        "actions",
         "attachments",
         "quota",
         "advanced",
@@ -609,6 +613,7 @@ async def test_options_hold_the_entry_wide_settings(
             long_messages={CONF_LONG_MESSAGE: "split"},
             delivery={CONF_OUTBOX: False, CONF_OUTBOX_MAX_AGE: 12},
             emergency={CONF_ACK_WEBHOOK: True},
+            actions={CONF_ACTION_LINK_HOURS: 6, CONF_ACTION_LINK_INTERNAL: True},
             attachments={
                 CONF_ATTACHMENT_HOSTS: [" Camera.Local ", "", "cdn.example.com"]
             },
@@ -623,6 +628,8 @@ async def test_options_hold_the_entry_wide_settings(
         CONF_QUOTA_WARNING: 100,
         CONF_OUTBOX: False,
         CONF_ACK_WEBHOOK: True,
+        CONF_ACTION_LINK_HOURS: 6,
+        CONF_ACTION_LINK_INTERNAL: True,
         CONF_ATTACHMENT_HOSTS: ["camera.local", "cdn.example.com"],
         CONF_API_URL: pushover_sandbox.api_url,
     }
@@ -638,6 +645,7 @@ async def test_options_show_the_stored_options_by_section(
         CONF_OUTBOX: False,
         CONF_OUTBOX_MAX_AGE: 12,
         CONF_ACK_WEBHOOK: True,
+        CONF_ACTION_LINK_HOURS: 12,
         CONF_ATTACHMENT_HOSTS: ["camera.local"],
         CONF_QUOTA_WARNING: 100,
     }
@@ -648,6 +656,7 @@ async def test_options_show_the_stored_options_by_section(
         "long_messages": {CONF_LONG_MESSAGE: "split"},
         "delivery": {CONF_OUTBOX: False, CONF_OUTBOX_MAX_AGE: 12},
         "emergency": {CONF_ACK_WEBHOOK: True},
+        "actions": {CONF_ACTION_LINK_HOURS: 12},
         "attachments": {CONF_ATTACHMENT_HOSTS: ["camera.local"]},
         "quota": {CONF_QUOTA_WARNING: 100},
         "advanced": {CONF_API_URL: pushover_sandbox.api_url},
@@ -662,6 +671,8 @@ async def test_options_show_the_stored_options_by_section(
         CONF_QUOTA_WARNING: 500,
         CONF_OUTBOX: True,
         CONF_ACK_WEBHOOK: False,
+        CONF_ACTION_LINK_HOURS: 24,
+        CONF_ACTION_LINK_INTERNAL: False,
         CONF_ATTACHMENT_HOSTS: [],
         CONF_API_URL: pushover_sandbox.api_url,
     }

@@ -21,10 +21,17 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.pushover_plus as integration
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.server import SandboxServer
+from tests.action_helpers import (
+    ACTION_WAYS,
+    press_every_link,
+    reachable,
+    send_with_actions,
+)
 from tests.conftest import COMPANION_CALL
 from tests.fault_figures import FIGURES, FaultCase
 from tests.outbox_helpers import (
@@ -33,6 +40,7 @@ from tests.outbox_helpers import (
     fields_as_sent,
     message_requests,
     outbox_folder,
+    restart,
     setup_entry,
     stored_messages,
     texts,
@@ -350,4 +358,76 @@ async def test_start_while_pushover_is_down(
         "success (queued)",
         injected=injected,
     )
+    assert case.lost == 0
+
+
+async def test_action_page_pushover_down_when_sent(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Queued with their actions, even across a restart; each link then works."""
+    await reachable(hass)
+    entry = await setup_entry(hass, pushover_sandbox)
+    pushover_sandbox.controls.add_fault("drop", fraction=1.0)
+    sent = [f"{way} with actions" for way in ACTION_WAYS]
+    for way, text in zip(ACTION_WAYS, sent, strict=True):
+        await send_with_actions(hass, way, text)
+    assert entry.runtime_data.outbox.size == 3
+    kept = stored_messages(hass, entry)
+    assert [len(item["message"]["actions"]) for item in kept] == [4, 4, 4]
+    await restart(hass, entry)
+    injected = len(pushover_sandbox.state.requests)
+    pushover_sandbox.controls.clear_faults()
+    for _ in range(3):
+        await advance(hass, freezer, 11)
+
+    assert texts(pushover_sandbox) == sent
+    pressed = await press_every_link(
+        hass, await hass_client_no_auth(), pushover_sandbox
+    )
+    case = record(
+        pushover_sandbox,
+        "action page: Pushover down at send",
+        "all three",
+        sent,
+        set(),
+        "success (queued)",
+        note="queued with actions, restarted while queued; every link pressed",
+        injected=injected,
+    )
+    case.lost += len(set(sent) - set(pressed))
+    assert sorted(pressed) == sorted(sent)
+    assert case.lost == 0
+
+
+async def test_action_page_restart_between_send_and_press(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    pushover_sandbox: SandboxServer,
+) -> None:
+    """Home Assistant restarts after the messages went: their links still work."""
+    await reachable(hass)
+    entry = await setup_entry(hass, pushover_sandbox)
+    sent = [f"{way} before a restart" for way in ACTION_WAYS]
+    for way, text in zip(ACTION_WAYS, sent, strict=True):
+        await send_with_actions(hass, way, text)
+    await restart(hass, entry)
+
+    pressed = await press_every_link(
+        hass, await hass_client_no_auth(), pushover_sandbox
+    )
+    case = record(
+        pushover_sandbox,
+        "action page: restart before the press",
+        "all three",
+        sent,
+        set(),
+        "success",
+        note="every link pressed after the restart",
+        injected=1,
+    )
+    case.lost += len(set(sent) - set(pressed))
+    assert sorted(pressed) == sorted(sent)
     assert case.lost == 0

@@ -2,9 +2,10 @@
 
 Everything logs at DEBUG while the entry is set up, sends every way, fails in
 every way (queued, dropped, refused, quota, unreadable reply), asks for
-reauthentication and hands out diagnostics. Loggers of the in-process sandbox
-and of the test harness are left out: they stand for Pushover's servers and
-for disk contents, which hold the keys by design.
+reauthentication and hands out diagnostics. Action links count as secrets
+too: messages with actions are sent, their pages opened and pressed. Loggers
+of the in-process sandbox and of the test harness are left out: they stand
+for Pushover's servers and for disk contents, which hold the keys by design.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.pushover_plus as integration
+from custom_components.pushover_plus.action_links import store_key as links_key
 from custom_components.pushover_plus.const import (
     CONF_ENCRYPTION_KEY,
     DOMAIN,
+    EVENT_ACTION,
     EVENT_DELIVERY_FAILED,
 )
 from custom_components.pushover_plus.diagnostics import (
@@ -40,6 +44,7 @@ from sandbox.seed import (
     OTHER_USER_ENCRYPTION_KEY,
 )
 from sandbox.server import SandboxServer
+from tests.action_helpers import GARAGE_ACTIONS, Client, press, reachable, token_of
 from tests.conftest import demo_entry, recipient
 from tests.fault_figures import FIGURES
 from tests.outbox_helpers import TEST_TIMEOUT, advance, outbox_folder, store_key
@@ -79,6 +84,35 @@ def _error_texts(err: BaseException) -> list[str]:
     return found
 
 
+async def _use_action_links(
+    hass: HomeAssistant, sandbox: SandboxServer, client: Client
+) -> list[str]:
+    """Send with actions every way, press and miss links; return their tokens."""
+    await reachable(hass)
+    first = len(sandbox.state.messages)
+    for entity in ("notify.pushover", "notify.family"):
+        await hass.services.async_call(
+            DOMAIN,
+            "send_message",
+            {"entity_id": entity, "message": "a", "actions": GARAGE_ACTIONS},
+            blocking=True,
+        )
+    await hass.services.async_call(
+        "notify",
+        "pushover",
+        {"message": "b", "data": {"actions": GARAGE_ACTIONS}},
+        blocking=True,
+    )
+    paths = []
+    for record in sandbox.state.messages[first:]:
+        fields = record.decryption.fields if record.decryption else record.fields
+        paths.append(fields["url"].split(".com", 1)[1])
+    await press(client, paths[0], 2, reply="with a reply")
+    await press(client, paths[1], 0)
+    assert (await client.get(paths[1])).status == 404  # used
+    return [token_of(path) for path in paths]
+
+
 def _log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
     formatter = logging.Formatter("%(name)s %(message)s")
     return [
@@ -90,6 +124,7 @@ def _log_texts(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 async def test_no_secret_shows_anywhere(
     hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
     pushover_sandbox: SandboxServer,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
@@ -101,6 +136,7 @@ async def test_no_secret_shows_anywhere(
     for name in ("homeassistant", "custom_components", "aiohttp"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     events: list[Event[Any]] = async_capture_events(hass, EVENT_DELIVERY_FAILED)
+    events += async_capture_events(hass, EVENT_ACTION)
     errors: list[BaseException] = []
     responses: list[Any] = []
 
@@ -145,6 +181,9 @@ async def test_no_secret_shows_anywhere(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
 
+    tokens = await _use_action_links(
+        hass, pushover_sandbox, await hass_client_no_auth()
+    )
     queued: list[str] = []
     for call in every_way("plain"):
         await attempt(call)
@@ -206,13 +245,16 @@ async def test_no_secret_shows_anywhere(
         *(json.dumps(event.data, default=str) for event in events),
         json.dumps(responses, default=str),
         json.dumps(hass_storage.get(store_key(entry)), default=str),
+        json.dumps(hass_storage.get(links_key(entry.entry_id)), default=str),
         *queued,
     ]
 
     # DEBUG records of the client and of Home Assistant were looked at.
     assert any("Pushover POST messages.json" in text for text in texts)
+    assert diagnostics["action_links_open"] > 0
+    secrets = (*SECRETS, *tokens)
     found = [
-        (secret, text[:200]) for text in texts for secret in SECRETS if secret in text
+        (secret, text[:200]) for text in texts for secret in secrets if secret in text
     ]
     FIGURES.secret_texts += len(texts)
     FIGURES.secrets_found += len(found)

@@ -63,6 +63,7 @@ async def test_entities_per_recipient_and_device(
     entities = er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
     assert sorted(entity.entity_id for entity in entities) == [
         "button.pushover_send_waiting_messages_now",
+        "event.pushover_actions",
         "event.pushover_emergency_alerts",
         "notify.pushover",
         "notify.pushover_desktop",
@@ -675,6 +676,7 @@ async def test_send_message_action_is_described(
         "link",
         "formatting",
         "attachment",
+        "actions",
     }
     assert "retry" in send_message["fields"]["emergency"]["fields"]
 

@@ -21,6 +21,8 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import slugify
 
 from .account import Account, async_remove_account, registry_answers
+from .action_links import ActionLinks, async_remove_action_links
+from .action_page import async_register_view
 from .api import MessageValidationError, PushoverClient, parse_encryption_key
 from .const import (
     BUILTIN_DOMAIN,
@@ -67,8 +69,9 @@ PLATFORMS = [Platform.BUTTON, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions; everything else comes from config entries."""
+    """Register the actions and the action page; the rest comes from entries."""
     async_setup_services(hass)
+    async_register_view(hass)
     return True
 
 
@@ -92,6 +95,7 @@ async def async_setup_entry(
     if known is not None:
         coordinator.async_set_updated_data(known)
     entry.runtime_data = runtime = _wire(hass, entry, client, coordinator)
+    await runtime.action_links.async_load()
     await runtime.receipts.async_start()
     await runtime.outbox.async_load()
     await runtime.repeats.async_load()
@@ -99,12 +103,7 @@ async def async_setup_entry(
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     await runtime.legacy_service.async_start(hass)
     if known is not None:
-        entry.async_create_background_task(
-            hass,
-            coordinator.async_refresh(),
-            f"{DOMAIN} ask Pushover {entry.entry_id}",
-            eager_start=False,
-        )
+        _async_ask_in_background(hass, entry, coordinator)
     return True
 
 
@@ -115,7 +114,8 @@ def _wire(
     coordinator: PushoverCoordinator,
 ) -> PushoverPlusData:
     """Build the collaborators of a loaded entry, each given what it uses."""
-    courier = Courier(hass, client, entry.entry_id)
+    action_links = ActionLinks(hass, entry)
+    courier = Courier(hass, client, entry.entry_id, action_links)
     outbox = Outbox(
         hass,
         entry,
@@ -142,8 +142,24 @@ def _wire(
         outbox=outbox,
         receipts=receipts,
         repeats=repeats,
+        action_links=action_links,
         application_device_id=async_register_application(hass, entry),
         fixed=FixedParts.of(entry),
+    )
+
+
+@callback
+def _async_ask_in_background(
+    hass: HomeAssistant,
+    entry: PushoverPlusConfigEntry,
+    coordinator: PushoverCoordinator,
+) -> None:
+    """Ask Pushover again without making the setup wait for it."""
+    entry.async_create_background_task(
+        hass,
+        coordinator.async_refresh(),
+        f"{DOMAIN} ask Pushover {entry.entry_id}",
+        eager_start=False,
     )
 
 
@@ -290,13 +306,15 @@ async def async_unload_entry(
     await entry.runtime_data.receipts.async_stop()
     await entry.runtime_data.outbox.async_stop()
     await entry.runtime_data.repeats.async_stop()
+    await entry.runtime_data.action_links.async_stop()
     return True
 
 
 async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Delete the outbox and the stored answers of a removed entry."""
+    """Delete the outbox, the stored answers and the links of a removed entry."""
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)
     await async_remove_repeats(hass, entry.entry_id)
+    await async_remove_action_links(hass, entry.entry_id)

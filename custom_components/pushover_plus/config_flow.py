@@ -60,6 +60,8 @@ from .const import (
     BUILTIN_SOUNDS,
     CLIENTS_URL,
     CONF_ACK_WEBHOOK,
+    CONF_ACTION_LINK_HOURS,
+    CONF_ACTION_LINK_INTERNAL,
     CONF_API_KEY,
     CONF_API_URL,
     CONF_ATTACHMENT_HOSTS,
@@ -79,6 +81,7 @@ from .const import (
     CONF_TTL,
     CONF_USER_KEY,
     DASHBOARD_URL,
+    DEFAULT_ACTION_LINK_HOURS,
     DEFAULT_API_URL,
     DEFAULT_NAME,
     DEFAULT_OUTBOX_MAX_AGE_HOURS,
@@ -314,6 +317,7 @@ OPTION_SECTIONS: dict[str, tuple[str, ...]] = {
     "long_messages": (CONF_LONG_MESSAGE,),
     "delivery": (CONF_OUTBOX, CONF_OUTBOX_MAX_AGE),
     "emergency": (CONF_ACK_WEBHOOK,),
+    "actions": (CONF_ACTION_LINK_HOURS, CONF_ACTION_LINK_INTERNAL),
     "attachments": (CONF_ATTACHMENT_HOSTS,),
     "quota": (CONF_QUOTA_WARNING,),
     SECTION_ADVANCED: (CONF_API_URL,),
@@ -345,6 +349,16 @@ def options_schema(api_url: str, *, advanced_open: bool) -> vol.Schema:
             ),
         },
         "emergency": {vol.Optional(CONF_ACK_WEBHOOK, default=False): BooleanSelector()},
+        "actions": {
+            vol.Required(
+                CONF_ACTION_LINK_HOURS, default=DEFAULT_ACTION_LINK_HOURS
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1, max=168, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+                )
+            ),
+            vol.Optional(CONF_ACTION_LINK_INTERNAL, default=False): BooleanSelector(),
+        },
         "attachments": {
             vol.Optional(CONF_ATTACHMENT_HOSTS): TextSelector(
                 TextSelectorConfig(multiple=True)
@@ -387,6 +401,10 @@ def options_from_form(user_input: Mapping[str, Any], api_url: str) -> dict[str, 
         CONF_LONG_MESSAGE: form[CONF_LONG_MESSAGE],
         CONF_OUTBOX: bool(form.get(CONF_OUTBOX, True)),
         CONF_ACK_WEBHOOK: bool(form.get(CONF_ACK_WEBHOOK, False)),
+        CONF_ACTION_LINK_HOURS: int(
+            form.get(CONF_ACTION_LINK_HOURS, DEFAULT_ACTION_LINK_HOURS)
+        ),
+        CONF_ACTION_LINK_INTERNAL: bool(form.get(CONF_ACTION_LINK_INTERNAL, False)),
         CONF_OUTBOX_MAX_AGE: int(form[CONF_OUTBOX_MAX_AGE]),
         CONF_QUOTA_WARNING: int(form[CONF_QUOTA_WARNING]),
         CONF_ATTACHMENT_HOSTS: sorted(

@@ -53,6 +53,9 @@ ATTR_ATTACHMENT: Final = "attachment"
 ATTR_ENCRYPT: Final = "encrypt"
 #: The glance of one device of a recipient (pushover_plus.update_glance).
 ATTR_DEVICE: Final = "device"
+#: Buttons and a reply box on the message's action page, in the companion
+#: app's shape: a list of {action, title, uri}.
+ATTR_ACTIONS: Final = "actions"
 
 # Entry options.
 CONF_LONG_MESSAGE: Final = "long_message"
@@ -64,6 +67,10 @@ CONF_QUOTA_WARNING: Final = "quota_warning_threshold"
 CONF_API_URL: Final = "api_url"
 #: Hosts that http(s) attachment URLs may be downloaded from (empty: none).
 CONF_ATTACHMENT_HOSTS: Final = "attachment_hosts"
+#: Hours an action page link stays valid when nobody uses it.
+CONF_ACTION_LINK_HOURS: Final = "action_link_hours"
+#: Action links may use the internal URL, for those who answer only at home.
+CONF_ACTION_LINK_INTERNAL: Final = "action_link_internal"
 
 DEFAULT_OUTBOX_MAX_AGE_HOURS: Final = 24
 #: Most messages an outbox holds: a day of one every 17 seconds.
@@ -78,6 +85,9 @@ EVENT_DELIVERED: Final = f"{DOMAIN}_delivered"
 #: A message was not sent again: the same went out within its window.
 EVENT_SUPPRESSED: Final = f"{DOMAIN}_suppressed"
 DEFAULT_QUOTA_WARNING: Final = 500
+DEFAULT_ACTION_LINK_HOURS: Final = 24
+#: Fired when a button of a message's action page is pressed.
+EVENT_ACTION: Final = f"{DOMAIN}_action"
 
 #: Pushover's own sounds, offered while the account's list cannot be fetched.
 BUILTIN_SOUNDS: Final = (

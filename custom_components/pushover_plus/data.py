@@ -12,6 +12,7 @@ from .api import PushoverClient, Quota
 from .const import DEFAULT_KEYS
 
 if TYPE_CHECKING:
+    from .action_links import ActionLinks
     from .coordinator import PushoverCoordinator
     from .notify import PushoverLegacyNotifyService
     from .outbox import Outbox
@@ -122,6 +123,8 @@ class PushoverPlusData:
     receipts: ReceiptTracker
     #: What went out recently, to suppress repeats.
     repeats: RepeatMemory
+    #: The links of messages' action pages.
+    action_links: ActionLinks
     #: The application's device, which the recipients' devices are reached via.
     application_device_id: str
     #: What the entry was set up with, to tell a change that needs a reload.

@@ -47,4 +47,5 @@ async def async_get_config_entry_diagnostics(
         "quota": None if quota is None else asdict(quota),
         "emergency_receipts_followed": len(runtime.receipts.receipts),
         "acknowledgement_webhook": runtime.receipts.callback_url is not None,
+        "action_links_open": runtime.action_links.count,
     }

@@ -25,7 +25,9 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from . import storage
+from .actions import parse_actions
 from .const import (
+    ATTR_ACTIONS,
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
     ATTR_ENCRYPT,
@@ -167,6 +169,8 @@ TIME: Final = Kind(
     vol.Any(vol.Coerce(int), cv.datetime), _time, load=storage.whole_number_or_none
 )
 DURATION: Final = Kind(vol.Any(vol.Coerce(int), cv.time_period), _seconds)
+#: Checked when read (naming the field), so the schema takes any value.
+ACTIONS: Final = Kind(_same, parse_actions)
 MEDIA: Final = Kind(
     vol.Any(
         cv.string,
@@ -190,8 +194,8 @@ class MessageField:
     legacy: tuple[str, ...] = ()
     #: Whether every part of the message carries it as it is, so that the outbox
     #: keeps it with the message; the text (cut into parts), the image (kept
-    #: as a file) and the choice to encrypt (decided per recipient) have ways
-    #: of their own.
+    #: as a file), the choice to encrypt (decided per recipient) and the
+    #: actions (turned into a link when sent) have ways of their own.
     template: bool = True
     required: bool = False
 
@@ -221,6 +225,8 @@ FIELDS: Final = (
         legacy=(CONF_SUPPRESS_REPEATS,),
         template=False,
     ),
+    # The companion app's key: notify groups send it to every member.
+    MessageField(ATTR_ACTIONS, ACTIONS, legacy=(ATTR_ACTIONS,), template=False),
 )
 
 #: Each field's kind, by name.

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import storage
+from .actions import Action, actions_from_json
 from .api import Attachment, Message
 from .fields import TEMPLATE_FIELDS
 
 #: The message every part starts from, before it has recipients or text.
 BLANK: Message = Message(user=(), message="")
+
+
+class PageLink(NamedTuple):
+    """The action page link a message with actions carries as its own link."""
+
+    url: str
+    title: str | None
+    #: The SHA-256 of the link's token.
+    digest: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +40,8 @@ class Outgoing:
     attachment: str | None = None
     #: Sent end-to-end encrypted, with the recipient's key as it is when sent.
     encrypted: bool = False
+    #: Buttons for its action page, which becomes its link when it is sent.
+    actions: tuple[Action, ...] = ()
 
     def message(
         self,
@@ -37,22 +49,27 @@ class Outgoing:
         part: str,
         attachment: Attachment | None = None,
         key: bytes | None = None,
+        link: PageLink | None = None,
     ) -> Message:
         """Return the API message for one part, for the given recipients.
 
         ``key`` is the recipients' encryption key as it is now, used when the
         message is to be encrypted. Without one an encrypted message is not
         made at all, rather than sent in clear (the outbox gives up a message
-        whose recipient's key was removed while it waited).
+        whose recipient's key was removed while it waited). ``link``, the
+        action page's, takes the place of the message's own link.
         """
         if self.encrypted and key is None:
             raise ValueError("an encrypted message needs the recipient's key")
+        template = self.template
         return replace(
-            self.template,
+            template,
             user=tuple(users),
             message=part,
             attachment=attachment,
             encryption_key=key if self.encrypted else None,
+            url=template.url if link is None else link.url,
+            url_title=template.url_title if link is None else link.title,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +77,7 @@ class Outgoing:
         return {
             "parts": list(self.parts),
             "encrypted": self.encrypted,
+            "actions": [action.to_json() for action in self.actions],
             **{
                 field.name: field.kind.dump(getattr(self.template, field.name))
                 for field in TEMPLATE_FIELDS
@@ -77,6 +95,7 @@ class Outgoing:
         if not (parts := storage.texts(data.get("parts"))):
             raise TypeError("no part left to send")
         encrypted = storage.flag(data.get("encrypted", False))
+        actions = actions_from_json(data.get("actions", []))
         template = Message(
             user=(),
             message="",
@@ -86,4 +105,4 @@ class Outgoing:
                 if field.name in data
             },
         )
-        return cls(parts, template, encrypted=encrypted)
+        return cls(parts, template, encrypted=encrypted, actions=actions)

@@ -30,6 +30,7 @@ from .api import (
 )
 from .attachments import async_resolve_attachment
 from .const import (
+    ATTR_ACTIONS,
     ATTR_ATTACHMENT,
     ATTR_CALLBACK,
     ATTR_ENCRYPT,
@@ -318,6 +319,7 @@ def prepare(
         template,
         coerce(fields, ATTR_ATTACHMENT),
         encrypted,
+        coerce(fields, ATTR_ACTIONS),
     )
     for part in outgoing.parts:
         try:
@@ -354,7 +356,8 @@ class Sender:
     same turn of the event loop and naming no device, go out as one request
     with the keys comma-separated (as Pushover recommends), up to 50 a request.
     An encrypted message goes to its one recipient only: it is encrypted for
-    that account's key.
+    that account's key. So does a message with actions: its link tells who
+    pressed a button.
     A message that fails for a passing reason, or that would overtake queued
     ones, goes to the entry's outbox.
     """
@@ -444,7 +447,12 @@ class Sender:
         waiting does not cut it off halfway.
         """
         waiter: asyncio.Future[SendOutcome] = self._hass.loop.create_future()
-        if batch_key is None or outgoing.template.devices or outgoing.encrypted:
+        if (
+            batch_key is None
+            or outgoing.template.devices
+            or outgoing.encrypted
+            or outgoing.actions
+        ):
             # Nothing can join it: on its way at once.
             self._start(_Batch(outgoing, [recipient], [waiter]))
             return await waiter

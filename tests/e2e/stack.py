@@ -49,10 +49,12 @@ OWNER_NAME = "Owner"
 OWNER_USERNAME = "owner"
 OWNER_PASSWORD = "e2e-owner-password"
 
-# Only what the tests use, so that Home Assistant starts in a few seconds.
+# Only what the tests use, so that Home Assistant starts in a few seconds. Its
+# own address is its external URL too: the browser is the phone, on loopback.
 CONFIGURATION_YAML = """\
 homeassistant:
   name: Pushover Plus e2e
+  external_url: "{url}"
   unit_system: metric
   time_zone: UTC
   country: NL
@@ -249,14 +251,16 @@ class HomeAssistant:
         )
 
 
-def write_configuration(config_dir: Path, port: int) -> None:
+def write_configuration(config_dir: Path, port: int, extra_yaml: str = "") -> None:
     """Write configuration.yaml and the HTTP settings for a fresh instance.
 
+    ``extra_yaml`` is added to configuration.yaml (helpers, automations...).
     Home Assistant keeps its HTTP settings in storage and asks in the UI to
     confirm any that come from YAML, so the port is stored as already confirmed.
     """
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "configuration.yaml").write_text(CONFIGURATION_YAML)
+    configuration = CONFIGURATION_YAML.format(url=f"http://{LOOPBACK}:{port}")
+    (config_dir / "configuration.yaml").write_text(configuration + extra_yaml)
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
     stable = {
@@ -283,15 +287,16 @@ def write_configuration(config_dir: Path, port: int) -> None:
 
 @contextlib.contextmanager
 def start_home_assistant(
-    folder: Path, config_dir: Path, *, onboarded: bool = True
+    folder: Path, config_dir: Path, *, onboarded: bool = True, extra_yaml: str = ""
 ) -> Iterator[HomeAssistant]:
     """Run ``hass`` on a free port with a fresh configuration, then onboard it.
 
     With ``onboarded=False`` it is left as a new installation, waiting for its
-    owner. ``--skip-pip``: the test never installs anything into the environment.
+    owner; ``extra_yaml`` goes into its configuration.yaml. ``--skip-pip``: the
+    test never installs anything into the environment.
     """
     port = free_port()
-    write_configuration(config_dir, port)
+    write_configuration(config_dir, port, extra_yaml)
     args = [
         sys.executable,
         "-m",
