@@ -1,0 +1,73 @@
+"""Bounded over months: what accumulates is purged, or capped when callers choose it.
+
+Each test goes through Home Assistant against the sandbox and looks at what
+stays behind: in the stores, or in what the integration remembers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.pushover_plus.const import DOMAIN
+from sandbox.seed import DEMO_USER
+from sandbox.server import SandboxServer
+from tests.conftest import send_emergency
+from tests.outbox_helpers import advance
+
+
+def receipts_key(entry: MockConfigEntry) -> str:
+    """Return the storage key of an entry's emergency receipts."""
+    return f"{DOMAIN}.receipts.{entry.entry_id}"
+
+
+def stored_receipts(hass_storage: dict[str, Any], entry: MockConfigEntry) -> list[str]:
+    """Return the receipts the entry's store holds."""
+    data = hass_storage[receipts_key(entry)]["data"]
+    return [item["receipt"] for item in data["receipts"]]
+
+
+async def test_receipts_of_ended_alerts_leave_the_store(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    acknowledged = await send_emergency(hass, title="Smoke")
+    expired = await send_emergency(hass, title="Water")
+    open_alert = await send_emergency(hass, title="Door")
+    await advance(hass, freezer, 2)  # the store is written a second later
+    assert stored_receipts(hass_storage, loaded_entry) == [
+        acknowledged,
+        expired,
+        open_alert,
+    ]
+
+    await pushover_sandbox.controls.acknowledge(acknowledged, user=DEMO_USER)
+    pushover_sandbox.controls.expire(expired)
+    await advance(hass, freezer, 6)  # polled: one acknowledged, one expired
+    await advance(hass, freezer, 2)
+    assert stored_receipts(hass_storage, loaded_entry) == [open_alert]
+
+    await pushover_sandbox.controls.acknowledge(open_alert, user=DEMO_USER)
+    await advance(hass, freezer, 6)
+    await advance(hass, freezer, 2)
+    assert stored_receipts(hass_storage, loaded_entry) == []
+
+
+async def test_a_removed_entry_leaves_no_receipts_behind(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    receipt = await send_emergency(hass)
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert stored_receipts(hass_storage, loaded_entry) == [receipt]
+
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    assert receipts_key(loaded_entry) not in hass_storage
