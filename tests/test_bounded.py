@@ -10,8 +10,10 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.pushover_plus import notify as notify_module
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
@@ -71,3 +73,28 @@ async def test_a_removed_entry_leaves_no_receipts_behind(
 
     assert await hass.config_entries.async_remove(loaded_entry.entry_id)
     assert receipts_key(loaded_entry) not in hass_storage
+
+
+async def test_unknown_legacy_keys_are_remembered_up_to_a_cap(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(notify_module, "MAX_WARNED_KEYS", 3)
+    for batch in range(3):
+        data = {f"made_up_{batch}_{index}": 1 for index in range(2)}
+        await hass.services.async_call(
+            "notify", "pushover", {"message": "Hi", "data": data}, blocking=True
+        )
+    # Every message went; only the first three keys were remembered and named.
+    assert len(pushover_sandbox.state.messages) == 3
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [w.split("'")[1] for w in warnings] == [
+        "made_up_0_0",
+        "made_up_0_1",
+        "made_up_1_0",
+    ]
+    assert warnings[-1].endswith("further unknown keys are not reported")
+    assert len(loaded_entry.runtime_data.legacy_service._warned_keys) == 3
