@@ -13,12 +13,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.pushover_plus import notify as notify_module
+from custom_components.pushover_plus import notify as notify_module, outbox_drops
 from custom_components.pushover_plus.const import DOMAIN
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
 from tests.conftest import send_emergency
-from tests.outbox_helpers import advance
+from tests.outbox_helpers import advance, issue, send, setup_entry, store_key
 
 
 def receipts_key(entry: MockConfigEntry) -> str:
@@ -98,3 +98,30 @@ async def test_unknown_legacy_keys_are_remembered_up_to_a_cap(
     ]
     assert warnings[-1].endswith("further unknown keys are not reported")
     assert len(loaded_entry.runtime_data.legacy_service._warned_keys) == 3
+
+
+@pytest.mark.freeze_time(tick=True)
+async def test_dropped_messages_are_remembered_up_to_a_cap(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_drops, "DROPS_REMEMBERED", 2)
+    entry = await setup_entry(hass, pushover_sandbox)
+    pushover_sandbox.controls.add_fault("500", count=1000, path="messages.json")
+    for index in range(3):
+        response = await send(hass, f"m{index}", title=f"T{index}", ttl=60)
+        assert response["status"] == "queued"
+
+    await advance(hass, freezer, 61)  # each too old: given up
+
+    assert entry.runtime_data.outbox.size == 0
+    dropped = hass_storage[store_key(entry)]["data"]["dropped"]
+    assert [drop["label"] for drop in dropped] == ["T1", "T2"]
+    repair = issue(hass, entry.entry_id)
+    assert repair is not None
+    assert repair.translation_placeholders is not None
+    assert repair.translation_placeholders["count"] == "2"
+    assert repair.translation_placeholders["title"] == "T2"
