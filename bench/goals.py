@@ -24,6 +24,7 @@ from .scenarios import (
     SETUP_METRIC,
     outbox_metric,
 )
+from .soak import SOAK, soak_metric
 
 LATENCY_SPEEDUP = 2.5
 LATENCY_OVER_FLOOR = 1.2
@@ -36,6 +37,8 @@ MAX_MEMORY_FACTOR = 1.5
 RESTART_OF_BUILTIN = 0.3
 #: Queueing with many messages waiting, at most this many times with few.
 OUTBOX_RATIO = 1.5
+#: Resident memory that the soak's messages after the first reading may add.
+SOAK_MAX_GROWTH_MB = 5.0
 #: Each of our senders, and Home Assistant's own path of that kind around the floor.
 REFERENCE = {"ours_entity": FLOOR_ENTITY, "ours_legacy": FLOOR_LEGACY}
 
@@ -97,6 +100,9 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
 
     _judge_restart(figures)
     _evaluate_outbox(figures, params, context)
+    if figure := figures.find(SOAK, soak_metric(params), "ours"):
+        figure.goal = f"<= {SOAK_MAX_GROWTH_MB:g} MB"
+        figure.met = figure.high <= SOAK_MAX_GROWTH_MB
     ours_setup = figures.find(SETUP, SETUP_METRIC, "ours")
     builtin_setup = figures.find(SETUP, SETUP_METRIC, "builtin")
     if ours_setup is not None and builtin_setup is not None:
@@ -181,6 +187,9 @@ def short_goals(
         (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
         (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",
     }
+    goals[SOAK, soak_metric(params)] = (
+        f"<= {SOAK_MAX_GROWTH_MB:g} MB after gc.collect()"
+    )
     goals[OUTBOX, outbox_metric(params.outbox_many)] = (
         f"<= {OUTBOX_RATIO}x with {params.outbox_few:,} waiting"
     )

@@ -200,6 +200,16 @@ class SandboxControl:
         """Forget every planned fault."""
         await self._call("POST", "faults/clear")
 
+    async def receipts(self) -> list[dict[str, Any]]:
+        """Return every emergency receipt the sandbox gave out, with its state."""
+        body = await self._call("GET", "receipts")
+        receipts: list[dict[str, Any]] = body["receipts"]
+        return receipts
+
+    async def acknowledge(self, receipt: str) -> None:
+        """Acknowledge an emergency as its first recipient, on its first device."""
+        await self._call("POST", f"receipts/{receipt}/acknowledge", {})
+
     async def close(self) -> None:
         """Close the control session."""
         await self._session.close()
