@@ -1,7 +1,9 @@
 """Bounded over months: what accumulates is purged, or capped when callers choose it.
 
 Each test goes through Home Assistant against the sandbox and looks at what
-stays behind: in the stores, or in what the integration remembers.
+stays behind: in the stores, or in what the integration remembers. README's
+"Bounded over months" table lists each bound; a feature that keeps something
+new (repeat suppression, action links) adds its row there and its test here.
 """
 
 from __future__ import annotations
