@@ -144,7 +144,9 @@ def _write_conditions(
             f"Soak: {soak['messages']:,} messages in {soak['seconds']:.0f} s, "
             f"{soak['emergencies']:,} emergencies ({soak['acknowledged']:,} "
             f"acknowledged), {soak['queued_in_outages']:,} queued in "
-            f"{soak['outages']} outages; resident {soak['rss_first_mb']:.1f} MB "
+            f"{soak['outages']} outages, {soak['suppressed']:,} repeats suppressed "
+            f"({soak['remembered_at_end']:,} messages remembered at the end); "
+            f"resident {soak['rss_first_mb']:.1f} MB "
             f"at the first reading, {soak['rss_last_mb']:.1f} MB at the last\n"
         )
     if "outbox_ratio" in context:

@@ -4,7 +4,10 @@ One Pushover Plus entry of its own sends ``soak_messages`` messages over
 loopback, a few at once, through the three ways in: the notify entity, the
 legacy ``notify.<name>`` action and ``pushover_plus.send_message``. One in
 ``soak_emergency_every`` is an emergency, acknowledged at the sandbox's
-controls (the integration learns it by polling). Every ``soak_outage_every``
+controls (the integration learns it by polling). The recipient suppresses
+repeats for a day, so every message is remembered (up to the integration's
+cap), and one in :data:`REPEAT_EVERY` repeats the one before it: suppressed.
+Every ``soak_outage_every``
 messages the sandbox answers 500 to every message for ``soak_outage_messages``
 messages, which queue in the outbox; then the fault is cleared and the outbox
 drains before sending goes on.
@@ -29,9 +32,14 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import Event, callback
 from homeassistant.helpers.storage import STORAGE_DIR
 
-from custom_components.pushover_plus.const import DOMAIN
+from custom_components.pushover_plus.const import (
+    CONF_SUPPRESS_REPEATS,
+    DOMAIN,
+    EVENT_SUPPRESSED,
+)
 from custom_components.pushover_plus.outbox_storage import paths
 
 from .hass_env import TITLE, BenchError, OursEntity
@@ -52,6 +60,10 @@ SETTLE_POLL: Final = 0.2
 LEGACY_EVERY: Final = 10
 #: ...the legacy action of the soak's entry, named "Soak".
 LEGACY_SERVICE: Final = "soak"
+#: The recipient's repeat suppression window, in seconds: a day.
+SUPPRESS_WINDOW: Final = 86_400
+#: One message in this many repeats the one before it (which the entity sent).
+REPEAT_EVERY: Final = 20
 _MEGABYTE: Final = 1_000_000
 
 
@@ -104,6 +116,9 @@ class Soak:
         self.outages = 0
         #: Messages that waited in the outbox during the outages.
         self.outage_queued = 0
+        self.suppressed = 0
+        #: Messages the repeat suppression remembered at the end.
+        self.remembered = 0
 
     def _outage_starts(self) -> set[int]:
         """Return the message numbers at which an outage starts.
@@ -129,7 +144,12 @@ class Soak:
             f"memory read every {params.soak_baseline:,}"
         )
         await bench.control.reset()
-        self.entry, self.sender = await bench.add_ours("Soak")
+        self.entry, self.sender = await bench.add_ours(
+            "Soak", {CONF_SUPPRESS_REPEATS: SUPPRESS_WINDOW}
+        )
+        stop_counting = bench.hass.bus.async_listen(
+            EVENT_SUPPRESSED, self._count_suppressed
+        )
         readings: list[dict[str, Any]] = []
         stretch = params.soak_baseline
         self.progress.expect(
@@ -152,7 +172,9 @@ class Soak:
                 )
                 self.progress.step()
             sizes = await self._sizes()
+            self.remembered = len(self.entry.runtime_data.repeats)
         finally:
+            stop_counting()
             await bench.control.clear_faults()
             await bench.hass.config_entries.async_remove(self.entry.entry_id)
         self._figures(readings, sizes, time.perf_counter() - started)
@@ -181,6 +203,10 @@ class Soak:
         if outage_ends is not None:
             await self._end_outage()
 
+    @callback
+    def _count_suppressed(self, _event: Event[Any]) -> None:
+        self.suppressed += 1
+
     async def _end_outage(self) -> None:
         """Let Pushover answer again, and wait for the outbox to drain."""
         self.outage_queued += self._outbox_size()
@@ -190,6 +216,8 @@ class Soak:
     async def _send_one(self, index: int) -> None:
         """Send message ``index`` the way its number says."""
         text = f"soak {index}"
+        if index % REPEAT_EVERY == 3:  # 2 went through the entity, as 3 does
+            text = f"soak {index - 1}"
         every = self.params.soak_emergency_every
         if index % every == every // 2:
             await self._send_emergency(text)
@@ -297,6 +325,8 @@ class Soak:
             "emergencies_queued": self.queued,
             "outages": self.outages,
             "queued_in_outages": self.outage_queued,
+            "suppressed": self.suppressed,
+            "remembered_at_end": self.remembered,
             "seconds": seconds,
             "rss_first_mb": first["rss_bytes"] / _MEGABYTE,
             "rss_last_mb": last["rss_bytes"] / _MEGABYTE,
