@@ -3,7 +3,8 @@
 Each test goes through Home Assistant against the sandbox and looks at what
 stays behind: in the stores, or in what the integration remembers. README's
 "Bounded over months" table lists each bound; a feature that keeps something
-new (repeat suppression, action links) adds its row there and its test here.
+new (action links, say) adds its row there and its test here. Repeat
+suppression's bound is proved in test_suppression.py.
 """
 
 from __future__ import annotations

@@ -296,7 +296,7 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Delete the outbox, the receipts and the stored answers of a removed entry."""
+    """Delete what a removed entry kept: outbox, receipts, answers, repeats."""
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_receipts(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)
