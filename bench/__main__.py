@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        default="latency,cpu,burst,attachment,setup,outbox",
+        default="latency,cpu,burst,attachment,setup,outbox,soak",
         help="comma-separated scenarios to run (default: all)",
     )
     parser.add_argument(
@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             outbox_many=200,
             outbox_messages=20,
             outbox_repetitions=1,
+            soak_messages=400,
+            soak_baseline=100,
+            soak_outage_every=200,
+            soak_outage_messages=20,
         )
     work_dir = Path(tempfile.mkdtemp(prefix="pushover-plus-bench-"))
     helpers: list[SandboxProcess | ProxyProcess] = []

@@ -24,6 +24,7 @@ from .scenarios import (
     SETUP_METRIC,
     outbox_metric,
 )
+from .soak import SOAK, soak_metric
 
 LATENCY_SPEEDUP = 2.5
 LATENCY_OVER_FLOOR = 1.2
@@ -38,6 +39,8 @@ RESTART_OF_BUILTIN = 0.3
 OUTBOX_RATIO = 1.5
 #: What actions may add to a message's CPU time, in floors (of one message).
 ACTIONS_OVER_FLOOR = 0.2
+#: Resident memory that the soak's messages after the first reading may add.
+SOAK_MAX_GROWTH_MB = 5.0
 #: Each of our senders, and Home Assistant's own path of that kind around the floor.
 REFERENCE = {"ours_entity": FLOOR_ENTITY, "ours_legacy": FLOOR_LEGACY}
 
@@ -100,7 +103,15 @@ def evaluate(figures: Figures, params: Params, context: dict[str, Any]) -> None:
     _judge_restart(figures)
     _judge_actions(figures)
     _evaluate_outbox(figures, params, context)
+    _judge_soak(figures, params)
     _judge_setup(figures, params)
+
+
+def _judge_soak(figures: Figures, params: Params) -> None:
+    """Judge what the soak's later messages add to Home Assistant's memory."""
+    if figure := figures.find(SOAK, soak_metric(params), "ours"):
+        figure.goal = f"<= {SOAK_MAX_GROWTH_MB:g} MB"
+        figure.met = figure.high <= SOAK_MAX_GROWTH_MB
 
 
 def _judge_setup(figures: Figures, params: Params) -> None:
@@ -205,6 +216,9 @@ def short_goals(
         (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
         (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",
     }
+    goals[SOAK, soak_metric(params)] = (
+        f"<= {SOAK_MAX_GROWTH_MB:g} MB after gc.collect()"
+    )
     goals[OUTBOX, outbox_metric(params.outbox_many)] = (
         f"<= {OUTBOX_RATIO}x with {params.outbox_few:,} waiting"
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 import socket
@@ -112,16 +112,22 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def make_entry(domain: str, name: str, api_url: str | None = None) -> ConfigEntry:
+def make_entry(
+    domain: str,
+    name: str,
+    api_url: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> ConfigEntry:
     """Return a config entry for the demo token and user, not yet added.
 
     Pushover Plus's entry is the application with the user as its first
-    recipient, as its config flow makes it; the built-in's holds both keys.
+    recipient (with message ``defaults``), as its config flow makes it; the
+    built-in's holds both keys.
     """
     keys = {CONF_NAME: name, CONF_API_KEY: DEMO_TOKEN}
     ours = domain == DOMAIN
     recipient = ConfigSubentryData(
-        data={CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True},
+        data={CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True, **(defaults or {})},
         subentry_type=SUBENTRY_RECIPIENT,
         title=name,
         unique_id=None,
@@ -201,6 +207,16 @@ class SandboxControl:
     async def clear_faults(self) -> None:
         """Forget every planned fault."""
         await self._call("POST", "faults/clear")
+
+    async def receipts(self) -> list[dict[str, Any]]:
+        """Return every emergency receipt the sandbox gave out, with its state."""
+        body = await self._call("GET", "receipts")
+        receipts: list[dict[str, Any]] = body["receipts"]
+        return receipts
+
+    async def acknowledge(self, receipt: str) -> None:
+        """Acknowledge an emergency as its first recipient, on its first device."""
+        await self._call("POST", f"receipts/{receipt}/acknowledge", {})
 
     async def close(self) -> None:
         """Close the control session."""
@@ -522,9 +538,14 @@ class Bench:
             raise BenchError("Pushover Plus made no notify entity for its recipient")
         return entity_id
 
-    async def add_ours(self, name: str) -> tuple[ConfigEntry, OursEntity]:
-        """Add another Pushover Plus entry, straight to the sandbox, and its sender."""
-        entry = make_entry(DOMAIN, name, self.links.direct)
+    async def add_ours(
+        self, name: str, defaults: Mapping[str, Any] | None = None
+    ) -> tuple[ConfigEntry, OursEntity]:
+        """Add another Pushover Plus entry, straight to the sandbox, and its sender.
+
+        Its recipient has the message ``defaults`` given.
+        """
+        entry = make_entry(DOMAIN, name, self.links.direct, defaults)
         await self.hass.config_entries.async_add(entry)
         await self.hass.async_block_till_done()
         if entry.state is not ConfigEntryState.LOADED:

@@ -30,3 +30,14 @@ class Params:
     outbox_image_every: int = 10
     outbox_image_bytes: int = 100_000
     outbox_repetitions: int = 5
+    #: The soak: messages in all; memory is read after every ``soak_baseline``.
+    soak_messages: int = 50_000
+    soak_baseline: int = 5_000
+    #: Action calls in flight at once.
+    soak_concurrency: int = 8
+    #: One message in this many is an emergency, acknowledged at the sandbox.
+    soak_emergency_every: int = 100
+    #: An outage (every message refused with a 500) starts this often...
+    soak_outage_every: int = 10_000
+    #: ...and lasts this many messages, which wait in the outbox.
+    soak_outage_messages: int = 200

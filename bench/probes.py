@@ -68,6 +68,11 @@ def _status_kib(field: str) -> int:
     return int(match.group(1))
 
 
+def resident_bytes() -> int:
+    """Return the process's resident set size now, in bytes (tiny, blocking)."""
+    return _status_kib("VmRSS") * 1024
+
+
 class RssPeak:
     """The growth of the process's peak resident set over a stretch of time.
 

@@ -32,7 +32,7 @@ from .scenarios import Scenarios, say
 
 #: In the order they run: those over loopback first, then those over the proxy,
 #: so that the link changes once (the table lists them by number).
-SCENARIOS = ("cpu", "attachment", "outbox", "latency", "burst", "setup")
+SCENARIOS = ("cpu", "attachment", "outbox", "soak", "latency", "burst", "setup")
 
 
 class _CountingHandler(logging.Handler):
@@ -137,6 +137,17 @@ def _write_conditions(
         out.write(
             f"Loop-lag probe on an idle loop: {context['idle_loop_lag_ms']:.2f} ms; "
             f"attachment {context['attachment_bytes']:,} bytes\n"
+        )
+    if "soak" in context:
+        soak = context["soak"]
+        out.write(
+            f"Soak: {soak['messages']:,} messages in {soak['seconds']:.0f} s, "
+            f"{soak['emergencies']:,} emergencies ({soak['acknowledged']:,} "
+            f"acknowledged), {soak['queued_in_outages']:,} queued in "
+            f"{soak['outages']} outages, {soak['suppressed']:,} repeats suppressed "
+            f"({soak['remembered_at_end']:,} messages remembered at the end); "
+            f"resident {soak['rss_first_mb']:.1f} MB "
+            f"at the first reading, {soak['rss_last_mb']:.1f} MB at the last\n"
         )
     if "outbox_ratio" in context:
         out.write(

@@ -30,6 +30,7 @@ from .probes import LoopLagProbe, RssPeak, write_noise_jpeg
 from .processes import ProxyProcess
 from .progress import Progress
 from .results import Figure, Figures
+from .soak import Soak
 
 LATENCY: Final = "1 latency, 50 ms RTT"
 CPU: Final = "2 CPU, loopback"
@@ -473,6 +474,12 @@ class Scenarios:
             await sender.send_attachment(text, image)
         else:
             await sender.send(text)
+
+    # -- 7 -------------------------------------------------------------------
+
+    async def soak(self) -> None:
+        """Send many messages through one entry: memory growth, storage left."""
+        await Soak(self, say).run()
 
     def _repetitions(self, count: int) -> Iterator[int]:
         """Yield 0 to ``count`` - 1, telling the progress as each one is done."""

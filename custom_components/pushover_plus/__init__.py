@@ -50,7 +50,7 @@ from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
 from .outbox_repairs import OutboxRepairs
-from .receipts import ReceiptTracker
+from .receipts import ReceiptTracker, async_remove_receipts
 from .sending import Sender
 from .services import async_setup_services
 from .suppression import RepeatMemory, async_remove_repeats
@@ -313,8 +313,9 @@ async def async_unload_entry(
 async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
-    """Delete the outbox, the stored answers and the links of a removed entry."""
+    """Delete what a removed entry kept: outbox, receipts, answers, repeats, links."""
     await async_remove_outbox(hass, entry.entry_id)
+    await async_remove_receipts(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)
     await async_remove_repeats(hass, entry.entry_id)
     await async_remove_action_links(hass, entry.entry_id)

@@ -46,6 +46,9 @@ PARALLEL_UPDATES = 0
 LEGACY_DATA_FIELDS = LEGACY_DATA_KEYS
 #: The companion app's image key: the attachment, unless one is given.
 COMPANION_IMAGE = "image"
+#: Unknown data keys warned about once each, at most: callers choose the keys,
+#: and one making them up must not grow the set for as long as the entry runs.
+MAX_WARNED_KEYS = 100
 
 
 async def async_setup_entry(
@@ -213,15 +216,21 @@ class PushoverLegacyNotifyService(BaseNotificationService):
         await self._sender.async_send(recipient, fields)
 
     def _warn_unknown_key(self, key: str) -> None:
-        """Say once per key that it is ignored, so that a typo shows in the log."""
-        if key in self._warned_keys:
+        """Say once per key that it is ignored, so that a typo shows in the log.
+
+        After :data:`MAX_WARNED_KEYS` keys, further ones are ignored silently.
+        """
+        if key in self._warned_keys or len(self._warned_keys) >= MAX_WARNED_KEYS:
             return
         self._warned_keys.add(key)
         _LOGGER.warning(
-            "notify.%s ignores the data key %r; Pushover Plus reads %s",
+            "notify.%s ignores the data key %r; Pushover Plus reads %s%s",
             slugify(self._entry.data[CONF_NAME]),
             key,
             ", ".join([*LEGACY_DATA_FIELDS, COMPANION_IMAGE]),
+            "; further unknown keys are not reported"
+            if len(self._warned_keys) == MAX_WARNED_KEYS
+            else "",
         )
 
 

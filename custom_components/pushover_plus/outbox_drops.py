@@ -27,6 +27,9 @@ from .outbox_storage import Drop, QueuedMessage
 
 #: How long a dropped message keeps the repair issue open.
 DROP_MEMORY: Final = timedelta(days=1)
+#: The most dropped messages remembered for that repair (the latest ones): a
+#: long outage with short-lived messages must not grow the store without end.
+DROPS_REMEMBERED: Final = 1000
 #: How long the oldest message waits before a repair issue says so.
 WAITING_NOTICE: Final = timedelta(minutes=5)
 #: Characters of the message text that name a dropped message without a title.
@@ -131,6 +134,7 @@ class OutboxDrops:
         else:
             label = title or item.outgoing.parts[0][:_LABEL_LENGTH]
             self._drops.append(Drop(now, label))
+            del self._drops[:-DROPS_REMEMBERED]
         await self._queue.async_delete(item)
         LOGGER.log(
             logging.DEBUG if reason in self._warned else logging.WARNING,

@@ -105,6 +105,17 @@ def signal_receipt_settled(entry_id: str) -> str:
     return f"{DOMAIN}_receipt_settled_{entry_id}"
 
 
+def _storage_key(entry_id: str) -> str:
+    return f"{DOMAIN}.receipts.{entry_id}"
+
+
+async def async_remove_receipts(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the receipts of a removed entry: nothing follows them any more."""
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, _storage_key(entry_id)
+    ).async_remove()
+
+
 def receipt_from_json(data: object) -> TrackedReceipt:
     """Read a stored receipt; raise TypeError if it is not one."""
     if not isinstance(data, Mapping) or not is_valid_key(data.get("receipt")):
@@ -142,7 +153,7 @@ class ReceiptTracker:
         self._client = client
         self._coordinator = coordinator
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.receipts.{entry.entry_id}"
+            hass, STORAGE_VERSION, _storage_key(entry.entry_id)
         )
         self._receipts: dict[str, TrackedReceipt] = {}
         self._webhook_id = ""

@@ -8,6 +8,7 @@ window has passed are purged; at most :data:`MAX_REMEMBERED` are kept.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,8 +32,11 @@ STORAGE_VERSION: Final = 1
 #: A distinct message every 20 seconds for a day-long window: far more than a
 #: home sends; past it, the oldest are forgotten first (about 1 MB stored).
 MAX_REMEMBERED: Final = 5000
-#: Seconds the store waits to write, so that a storm writes once.
-SAVE_DELAY: Final = 5
+#: Seconds the store waits to write, so that a storm writes once a minute at
+#: most (a crash within it may let one repeat through).
+SAVE_DELAY: Final = 60
+#: How often passed windows are looked for, rather than on every message.
+PURGE_INTERVAL: Final = timedelta(minutes=1)
 
 
 def _storage_key(entry_id: str) -> str:
@@ -97,7 +101,9 @@ class RepeatMemory:
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, _storage_key(entry_id), private=True
         )
-        self._sent: dict[str, _Sent] = {}
+        #: Oldest first, so that the oldest is forgotten first at the cap.
+        self._sent: OrderedDict[str, _Sent] = OrderedDict()
+        self._next_purge = dt_util.utcnow()
 
     def __len__(self) -> int:
         """Return how many messages are remembered."""
@@ -173,10 +179,14 @@ class RepeatMemory:
         self._store.async_delay_save(self._data, SAVE_DELAY)
 
     def _purge(self, now: datetime) -> None:
+        """Forget the oldest past the cap; once a minute, what no longer counts."""
+        while len(self._sent) > MAX_REMEMBERED:
+            self._sent.popitem(last=False)
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_INTERVAL
         for key in [key for key, sent in self._sent.items() if sent.until <= now]:
             del self._sent[key]
-        while len(self._sent) > MAX_REMEMBERED:
-            del self._sent[next(iter(self._sent))]
 
     def _data(self) -> dict[str, Any]:
         return {
