@@ -35,6 +35,7 @@ from .data import (
 )
 from .entity import MODEL_GROUP, parse_recipient_unique_id, recipient_identifier
 from .repairs import async_show_warning
+from .storage import async_remove_store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,9 +48,7 @@ def _storage_key(entry_id: str) -> str:
 
 async def async_remove_account(hass: HomeAssistant, entry_id: str) -> None:
     """Forget what a removed entry learnt."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, _storage_key(entry_id)
-    ).async_remove()
+    await async_remove_store(hass, STORAGE_VERSION, _storage_key(entry_id))
 
 
 @dataclass(frozen=True, slots=True)

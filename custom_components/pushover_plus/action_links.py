@@ -52,7 +52,7 @@ from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_unique_id
 from .message import Outgoing, PageLink
 from .repairs import async_show_warning
-from .storage import aware_time, parse, text_or_none, texts
+from .storage import async_remove_store, aware_time, parse, text_or_none, texts
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,9 +107,7 @@ def digest(secret: str) -> str:
 
 async def async_remove_action_links(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the links and the repair of a removed entry."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, store_key(entry_id)
-    ).async_remove()
+    await async_remove_store(hass, STORAGE_VERSION, store_key(entry_id))
     ir.async_delete_issue(hass, DOMAIN, unreachable_issue(entry_id))
 
 

@@ -45,7 +45,14 @@ from .const import CONF_ACK_WEBHOOK, DOMAIN
 from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
 from .delivery import signal_sent
-from .storage import aware_time, parse, salvage, text_or_none, texts
+from .storage import (
+    async_remove_store,
+    aware_time,
+    parse,
+    salvage,
+    text_or_none,
+    texts,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -111,9 +118,7 @@ def _storage_key(entry_id: str) -> str:
 
 async def async_remove_receipts(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the receipts of a removed entry: nothing follows them any more."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, _storage_key(entry_id)
-    ).async_remove()
+    await async_remove_store(hass, STORAGE_VERSION, _storage_key(entry_id))
 
 
 def receipt_from_json(data: object) -> TrackedReceipt:

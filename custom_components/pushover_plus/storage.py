@@ -14,6 +14,8 @@ from pathlib import Path
 import re
 from typing import Any, Final
 
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 _SEPARATORS: Final = frozenset(" \t\r\n,")
@@ -127,3 +129,8 @@ def salvage(
     aside = path.with_name(f"{path.name}.corrupt.{dt_util.utcnow():%Y%m%dT%H%M%S}")
     path.rename(aside)
     return found, aside
+
+
+async def async_remove_store(hass: HomeAssistant, version: int, key: str) -> None:
+    """Delete a removed entry's store file."""
+    await Store[dict[str, Any]](hass, version, key).async_remove()

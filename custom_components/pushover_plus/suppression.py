@@ -26,7 +26,7 @@ from .data import Recipient
 from .entity import recipient_entity_id
 from .fields import coerce
 from .message import Outgoing
-from .storage import aware_time
+from .storage import async_remove_store, aware_time
 
 STORAGE_VERSION: Final = 1
 #: A distinct message every 20 seconds for a day-long window: far more than a
@@ -45,9 +45,7 @@ def _storage_key(entry_id: str) -> str:
 
 async def async_remove_repeats(hass: HomeAssistant, entry_id: str) -> None:
     """Forget the repeats of a removed entry."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, _storage_key(entry_id)
-    ).async_remove()
+    await async_remove_store(hass, STORAGE_VERSION, _storage_key(entry_id))
 
 
 def digest(
