@@ -34,6 +34,8 @@ DEMO_NAME = "Demo"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - a local demo instance's login, printed
 ENTRY_NAME = "Pushover"
+#: The entry's first recipient is the demo user, so its notify entity is this.
+RECIPIENT_ENTITY = "notify.demo"
 CAMERA_NAME = "Demo camera"
 #: The picture the demo camera shows and My media holds (drawn for this project).
 CAMERA_IMAGE = Path(__file__).resolve().parent / "media" / "front-door.jpg"
@@ -190,6 +192,8 @@ def add_entry(
         {
             "name": ENTRY_NAME,
             "api_key": api_key,
+            # The person the user key belongs to (the form offers the owner).
+            "recipient_name": DEMO_NAME,
             "user_key": user_key,
             "advanced": {"api_url": api_url},
         },
@@ -291,7 +295,7 @@ def try_it(sandbox: bool) -> list[str]:
             f"  with your own token and user key, then send from {ACTIONS_TOOL}.",
         ]
     return [
-        f"Try it: {ACTIONS_TOOL}: notify.send_message on notify.pushover,",
+        f"Try it: {ACTIONS_TOOL}: notify.send_message on {RECIPIENT_ENTITY},",
         "  message 'Hello'; it shows on the sandbox page. To attach a picture, take",
         "  'Send a Pushover message' (pushover_plus.send_message), open Attachment,",
         f"  Image > Pick media > Camera > {CAMERA_NAME} (or My media).",

@@ -51,12 +51,18 @@ from .flow_keys import (
 from .migration import CURRENT_VERSION
 from .options_flow import PushoverPlusOptionsFlow
 from .recipient_flow import RecipientSubentryFlow
+from .recipient_names import async_suggested_name, is_application_name
 
 CONF_BUILTIN_ENTRY = "builtin_entry"
+#: The person or group a new entry's user or group key belongs to.
+CONF_RECIPIENT_NAME = "recipient_name"
 
 
 def new_entry_recipient(name: str, user_key: str) -> ConfigSubentryData:
-    """Return the recipient set up with a new entry; it gets notify.<name>."""
+    """Return the recipient set up with a new entry, named after its person.
+
+    It also receives the entry's legacy notify.<entry name> action.
+    """
     return ConfigSubentryData(
         data={CONF_USER_KEY: user_key, CONF_LEGACY_NOTIFY: True},
         subentry_type=SUBENTRY_RECIPIENT,
@@ -105,7 +111,11 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the name, the application token and the user key."""
+        """Ask for the application's name and token, and who receives its messages.
+
+        The user or group key becomes the first recipient, named after the
+        person or group it belongs to.
+        """
         if not self._import_offered and self._importable_entries():
             return await self.async_step_import_choice()
         errors: dict[str, str] = {}
@@ -117,13 +127,9 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             api_url = api_url_from_input(user_input, DEFAULT_API_URL)
             # One entry per application: more users are its recipients.
             self._async_abort_entries_match({CONF_API_KEY: api_key})
-            errors, _ = await async_validate_keys(self.hass, api_url, api_key, user_key)
-            if errors == {"base": "cannot_connect"} and api_url != DEFAULT_API_URL:
-                # Not the internet connection: the URL the user typed.
-                errors = {"base": "cannot_connect_url"}
-            if errors == {"base": "not_pushover_api"}:
-                # Shown by the section the URL is in, as in the options.
-                errors = {SECTION_ADVANCED: "not_pushover_api"}
+            recipient, errors = await self._async_first_recipient(name, user_input)
+            if not errors:
+                errors = await self._async_key_errors(api_url, api_key, user_key)
             if not errors:
                 return self.async_create_entry(
                     title=name,
@@ -131,7 +137,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     options={CONF_API_URL: api_url}
                     if api_url != DEFAULT_API_URL
                     else {},
-                    subentries=[new_entry_recipient(name, user_key)],
+                    subentries=[new_entry_recipient(recipient, user_key)],
                 )
         return self.async_show_form(
             step_id="user",
@@ -140,6 +146,7 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
                     {
                         vol.Required(CONF_NAME, default=DEFAULT_NAME): str,
                         vol.Required(CONF_API_KEY): str,
+                        **await self._async_recipient_name_field(),
                         vol.Required(CONF_USER_KEY): str,
                         # Kept open once a URL of one's own was given, or
                         # while the URL is what went wrong.
@@ -155,6 +162,38 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={**PLACEHOLDERS, "api_url": api_url},
         )
+
+    async def _async_key_errors(
+        self, api_url: str, api_key: str, user_key: str
+    ) -> dict[str, str]:
+        """Check typed keys with Pushover; say what went wrong where it is typed."""
+        errors, _ = await async_validate_keys(self.hass, api_url, api_key, user_key)
+        if errors == {"base": "cannot_connect"} and api_url != DEFAULT_API_URL:
+            # Not the internet connection: the URL the user typed.
+            return {"base": "cannot_connect_url"}
+        if errors == {"base": "not_pushover_api"}:
+            # Shown by the section the URL is in, as in the options.
+            return {SECTION_ADVANCED: "not_pushover_api"}
+        return errors
+
+    async def _async_recipient_name_field(self) -> dict[vol.Marker, Any]:
+        """Return the field for the first recipient's name, offering the owner's."""
+        suggested = await async_suggested_name(self.hass)
+        return {vol.Required(CONF_RECIPIENT_NAME, default=suggested): str}
+
+    async def _async_first_recipient(
+        self, name: str, user_input: Mapping[str, Any]
+    ) -> tuple[str, dict[str, str]]:
+        """Return the first recipient's name, or the error of the application's.
+
+        A recipient named like the application is what made the activity log
+        say "acknowledged by Pushover".
+        """
+        recipient = str(user_input.get(CONF_RECIPIENT_NAME, "")).strip()
+        recipient = recipient or await async_suggested_name(self.hass)
+        if is_application_name(recipient, name):
+            return recipient, {CONF_RECIPIENT_NAME: "recipient_is_application"}
+        return recipient, {}
 
     async def async_step_import_choice(
         self, user_input: dict[str, Any] | None = None
@@ -174,39 +213,49 @@ class PushoverPlusConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_import_builtin(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Copy the name and keys of a built-in pushover entry, validated anew."""
+        """Copy the name and keys of a built-in pushover entry, validated anew.
+
+        Its name stays the application's (and the legacy notify action's); the
+        user key becomes a recipient named after its person or group.
+        """
         importable = {entry.entry_id: entry for entry in self._importable_entries()}
         errors: dict[str, str] = {}
         if user_input is not None and (
             builtin := importable.get(user_input[CONF_BUILTIN_ENTRY])
         ):
+            name = builtin.data.get(CONF_NAME) or builtin.title
             api_key = clean_key(builtin.data[CONF_API_KEY])
             user_key = clean_key(builtin.data[CONF_USER_KEY])
-            errors, _ = await async_validate_keys(
-                self.hass, DEFAULT_API_URL, api_key, user_key
-            )
+            recipient, errors = await self._async_first_recipient(name, user_input)
             if not errors:
-                name = builtin.data.get(CONF_NAME) or builtin.title
+                errors, _ = await async_validate_keys(
+                    self.hass, DEFAULT_API_URL, api_key, user_key
+                )
+            if not errors:
                 return self.async_create_entry(
                     title=name,
                     data={CONF_NAME: name, CONF_API_KEY: api_key},
-                    subentries=[new_entry_recipient(name, user_key)],
+                    subentries=[new_entry_recipient(recipient, user_key)],
                 )
         if not importable:
             return self.async_abort(reason="nothing_to_import")
         return self.async_show_form(
             step_id="import_builtin",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_BUILTIN_ENTRY): SelectSelector(
-                        SelectSelectorConfig(
-                            options=[
-                                SelectOptionDict(value=entry_id, label=entry.title)
-                                for entry_id, entry in importable.items()
-                            ]
-                        )
-                    )
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_BUILTIN_ENTRY): SelectSelector(
+                            SelectSelectorConfig(
+                                options=[
+                                    SelectOptionDict(value=entry_id, label=entry.title)
+                                    for entry_id, entry in importable.items()
+                                ]
+                            )
+                        ),
+                        **await self._async_recipient_name_field(),
+                    }
+                ),
+                user_input,
             ),
             errors=errors,
             description_placeholders=PLACEHOLDERS,
