@@ -182,9 +182,18 @@ def create_entry(
 
 
 def add_entry(
-    url: str, token: str, *, api_key: str, user_key: str, api_url: str
+    url: str,
+    token: str,
+    *,
+    api_key: str,
+    user_key: str,
+    api_url: str,
+    person: str = DEMO_NAME,
 ) -> dict[str, Any]:
-    """Add a Pushover Plus entry through the config flow; return the result."""
+    """Add a Pushover Plus entry through the config flow; return the result.
+
+    ``person`` is who the user key belongs to: the entry's first recipient.
+    """
     return create_entry(
         url,
         token,
@@ -192,8 +201,7 @@ def add_entry(
         {
             "name": ENTRY_NAME,
             "api_key": api_key,
-            # The person the user key belongs to (the form offers the owner).
-            "recipient_name": DEMO_NAME,
+            "recipient_name": person,
             "user_key": user_key,
             "advanced": {"api_url": api_url},
         },

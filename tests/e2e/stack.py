@@ -62,6 +62,8 @@ homeassistant:
 frontend:
 config:
 api:
+# The Activity page (and the recorder it reads).
+logbook:
 logger:
   default: warning
   logs:
