@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -60,3 +61,33 @@ async def test_an_acknowledgement_and_an_expiry_fire_the_entity(
     assert state is not None
     assert state.attributes["event_type"] == "expired"
     assert state.state != acknowledged_at
+
+
+async def test_after_a_restart_the_last_alert_is_shown_again(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """A restart restores it (a reload does not: test_init.py)."""
+    when = "2026-12-07T12:00:00.000+00:00"
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(ALERTS, when),
+                {
+                    "last_event_type": "acknowledged",
+                    "last_event_attributes": {"title": "Leak"},
+                },
+            )
+        ],
+    )
+    hass.set_state(CoreState.starting)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(ALERTS)
+    assert state is not None
+    assert state.state == when
+    assert (state.attributes["event_type"], state.attributes["title"]) == (
+        "acknowledged",
+        "Leak",
+    )
