@@ -167,11 +167,16 @@ class OutboxDrain:
         self._delivered = 0
 
     @callback
-    def _schedule(self) -> None:
-        """Wake up at the next attempt, expiry, or end of a drop's day."""
+    def _cancel_timer(self) -> None:
+        """Forget the planned wake-up, if there is one."""
         if self._unsub_timer is not None:
             self._unsub_timer()
             self._unsub_timer = None
+
+    @callback
+    def _schedule(self) -> None:
+        """Wake up at the next attempt, expiry, or end of a drop's day."""
+        self._cancel_timer()
         if self._stopping or self._task is not None:
             return
         moments = []
@@ -363,8 +368,7 @@ class OutboxDrain:
         if self._queue and not self._paused:
             self._next_attempt = dt_util.utcnow()
             if self._task is None:  # else the run under way sends it next
-                if self._unsub_timer is not None:
-                    self._unsub_timer()
+                self._cancel_timer()
                 self._async_wake(self._next_attempt)
 
     async def async_stop(self, grace: float) -> None:
