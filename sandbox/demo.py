@@ -34,6 +34,8 @@ DEMO_NAME = "Demo"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"  # noqa: S105 - a local demo instance's login, printed
 ENTRY_NAME = "Pushover"
+#: The entry's first recipient is the demo user, so its notify entity is this.
+RECIPIENT_ENTITY = "notify.demo"
 CAMERA_NAME = "Demo camera"
 #: The picture the demo camera shows and My media holds (drawn for this project).
 CAMERA_IMAGE = Path(__file__).resolve().parent / "media" / "front-door.jpg"
@@ -180,9 +182,18 @@ def create_entry(
 
 
 def add_entry(
-    url: str, token: str, *, api_key: str, user_key: str, api_url: str
+    url: str,
+    token: str,
+    *,
+    api_key: str,
+    user_key: str,
+    api_url: str,
+    person: str = DEMO_NAME,
 ) -> dict[str, Any]:
-    """Add a Pushover Plus entry through the config flow; return the result."""
+    """Add a Pushover Plus entry through the config flow; return the result.
+
+    ``person`` is who the user key belongs to: the entry's first recipient.
+    """
     return create_entry(
         url,
         token,
@@ -190,6 +201,7 @@ def add_entry(
         {
             "name": ENTRY_NAME,
             "api_key": api_key,
+            "recipient_name": person,
             "user_key": user_key,
             "advanced": {"api_url": api_url},
         },
@@ -291,7 +303,7 @@ def try_it(sandbox: bool) -> list[str]:
             f"  with your own token and user key, then send from {ACTIONS_TOOL}.",
         ]
     return [
-        f"Try it: {ACTIONS_TOOL}: notify.send_message on notify.pushover,",
+        f"Try it: {ACTIONS_TOOL}: notify.send_message on {RECIPIENT_ENTITY},",
         "  message 'Hello'; it shows on the sandbox page. To attach a picture, take",
         "  'Send a Pushover message' (pushover_plus.send_message), open Attachment,",
         f"  Image > Pick media > Camera > {CAMERA_NAME} (or My media).",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 import logging
 from typing import Any
@@ -19,8 +19,9 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, section
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
 
+from custom_components.pushover_plus.config_flow import CONF_RECIPIENT_NAME
 from custom_components.pushover_plus.const import (
     CONF_ACK_WEBHOOK,
     CONF_ACTION_LINK_HOURS,
@@ -39,6 +40,7 @@ from custom_components.pushover_plus.const import (
     CONF_QUOTA_WARNING,
     CONF_RETRY,
     CONF_SOUND,
+    CONF_SUPPRESS_REPEATS,
     CONF_TTL,
     CONF_USER_KEY,
     DEFAULT_API_URL,
@@ -97,6 +99,7 @@ async def test_user_step_validates_live_and_creates_the_entry(
             **_keys(pushover_sandbox),
             CONF_NAME: "  Home phone  ",
             CONF_API_KEY: f" {DEMO_TOKEN[:10]} {DEMO_TOKEN[10:]}\n",
+            CONF_RECIPIENT_NAME: "  Alex  ",
             CONF_USER_KEY: f"\t{DEMO_USER}\r\n",
         },
     )
@@ -104,10 +107,15 @@ async def test_user_step_validates_live_and_creates_the_entry(
     assert result["title"] == "Home phone"
     assert result["data"] == {CONF_NAME: "Home phone", CONF_API_KEY: DEMO_TOKEN}
     assert result["options"] == {CONF_API_URL: pushover_sandbox.api_url}
-    # The user key is the entry's first recipient, which gets notify.home_phone.
+    # The user key is the entry's first recipient, named after its person: it
+    # gets notify.alex; the legacy action keeps the entry's name.
     assert _recipients(result["result"]) == [
-        ("Home phone", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
+        ("Alex", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
     ]
+    await hass.async_block_till_done()
+    assert hass.states.get("notify.alex") is not None
+    assert hass.services.has_service("notify", "home_phone")
+    assert hass.states.get("event.home_phone_emergency_alerts") is not None
     validations = [
         request
         for request in pushover_sandbox.state.requests
@@ -116,6 +124,52 @@ async def test_user_step_validates_live_and_creates_the_entry(
     assert len(validations) >= 1
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
+
+
+def _offered(result: Mapping[str, Any]) -> str:
+    """Return the name the form offers for the person or group."""
+    [field] = [
+        key for key in result["data_schema"].schema if key == CONF_RECIPIENT_NAME
+    ]
+    return str(field.default())
+
+
+async def test_the_owner_is_offered_as_the_person_behind_the_key(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer, hass_owner_user: MockUser
+) -> None:
+    hass_owner_user.name = "Sam Owner"
+    result = await _start_user_flow(hass)
+    assert _offered(result) == "Sam Owner"
+    # Left blank, the recipient takes the name offered.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_keys(pushover_sandbox), CONF_RECIPIENT_NAME: " "}
+    )
+    assert _recipients(result["result"])[0][0] == "Sam Owner"
+
+
+@pytest.mark.parametrize(("language", "me"), [("en", "Me"), ("de", "Ich")])
+async def test_without_an_owner_me_is_offered_in_the_language(
+    hass: HomeAssistant, language: str, me: str
+) -> None:
+    hass.config.language = language
+    assert _offered(await _start_user_flow(hass)) == me
+
+
+async def test_a_person_named_like_the_application_is_refused(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    """The recipient named like the application made the log say "by Pushover"."""
+    result = await _start_user_flow(hass)
+    requests = len(pushover_sandbox.state.requests)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_keys(pushover_sandbox), CONF_RECIPIENT_NAME: "pushover "}
+    )
+    assert result["errors"] == {CONF_RECIPIENT_NAME: "recipient_is_application"}
+    assert len(pushover_sandbox.state.requests) == requests
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**_keys(pushover_sandbox), CONF_RECIPIENT_NAME: "Alex"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_api_url_is_in_a_collapsed_section(hass: HomeAssistant) -> None:
@@ -352,18 +406,25 @@ async def test_import_copies_name_and_keys(
     )
     assert result["step_id"] == "import_builtin"
     pushover_sandbox.controls.add_fault("503_html", count=1)
+    assert _offered(result) == "Me"
+    chosen = {"builtin_entry": builtin.entry_id}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"builtin_entry": builtin.entry_id}
+        result["flow_id"], {**chosen, CONF_RECIPIENT_NAME: "Old Pushover"}
+    )
+    assert result["errors"] == {CONF_RECIPIENT_NAME: "recipient_is_application"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**chosen, CONF_RECIPIENT_NAME: "Alex"}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"builtin_entry": builtin.entry_id}
+        result["flow_id"], {**chosen, CONF_RECIPIENT_NAME: "Alex"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The built-in entry's name stays the application's (and notify.old_pushover's).
     assert result["title"] == "Old pushover"
     assert result["data"] == {CONF_NAME: "Old pushover", CONF_API_KEY: DEMO_TOKEN}
     assert _recipients(result["result"]) == [
-        ("Old pushover", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
+        ("Alex", {CONF_USER_KEY: DEMO_USER, CONF_LEGACY_NOTIFY: True})
     ]
 
     # The imported entry is no longer offered; the other one still is.
@@ -442,6 +503,8 @@ async def test_reauth_asks_for_a_new_token(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert loaded_entry.data[CONF_API_KEY] == OTHER_TOKEN
+    # The new token reloads the entry: let it finish before the test ends.
+    await hass.async_block_till_done()
 
 
 async def test_reconfigure_changes_the_token(
@@ -798,7 +861,14 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
     assert result["errors"] == {CONF_EXPIRE: "emergency_needs_retry_expire"}
     # Pushover's own example: it repeats 50 times (25 minutes), then stops.
     result = await flow.async_configure(
-        result["flow_id"], {**form, CONF_RETRY: 30, CONF_EXPIRE: 10800, CONF_TTL: 600}
+        result["flow_id"],
+        {
+            **form,
+            CONF_RETRY: 30,
+            CONF_EXPIRE: 10800,
+            CONF_TTL: 600,
+            CONF_SUPPRESS_REPEATS: 900,
+        },
     )
     assert result["reason"] == "reconfigure_successful"
     # The key and the notify.<name> mark stay.
@@ -811,6 +881,7 @@ async def test_recipient_defaults_are_set_by_reconfiguring_it(
         CONF_RETRY: 30,
         CONF_EXPIRE: 10800,
         CONF_TTL: 600,
+        CONF_SUPPRESS_REPEATS: 900,
         CONF_HTML: True,
     }
     await hass.async_block_till_done()

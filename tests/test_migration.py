@@ -15,7 +15,11 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_NAME, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
@@ -213,6 +217,9 @@ async def test_version_1_entry_moves_without_losing_anything(
         CONF_SOUND: "doorbell",
         CONF_PRIORITY: 1,
     }
+    # Named like the application; its person is not guessed: a repair asks.
+    issue_id = f"recipient_name_{entry.entry_id}_{moved.subentry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     # Same entity IDs, unique IDs and device; filed where they now belong,
     # never removed from the registry on the way (and brought back).

@@ -8,6 +8,7 @@ import logging
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.pushover_plus as integration
 from sandbox.server import SandboxServer
@@ -107,18 +108,25 @@ async def test_while_pushover_answers_but_refuses_sends_the_back_off_holds(
     assert len(sends) == 3
 
 
+async def _one_waiting(
+    hass: HomeAssistant, sandbox: SandboxServer, freezer: FrozenDateTimeFactory
+) -> MockConfigEntry:
+    """Queue "waiting" while Pushover fails, a few tries; then it answers again."""
+    entry = await setup_entry(hass, sandbox)
+    sandbox.controls.add_fault("500", count=100, path="messages.json")
+    await send(hass, "waiting")
+    for seconds in (5, 10, 20):
+        await advance(hass, freezer, seconds)
+    sandbox.controls.clear_faults()
+    return entry
+
+
 async def test_the_button_sends_what_waits_now(
     hass: HomeAssistant,
     pushover_sandbox: SandboxServer,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    entry = await setup_entry(hass, pushover_sandbox)
-    pushover_sandbox.controls.add_fault("500", count=100, path="messages.json")
-    await send(hass, "waiting")
-    for seconds in (5, 10, 20):
-        await advance(hass, freezer, seconds)
-    pushover_sandbox.controls.clear_faults()
-
+    entry = await _one_waiting(hass, pushover_sandbox, freezer)
     await _press_send_now(hass)
     assert texts(pushover_sandbox) == ["waiting"]
     assert entry.runtime_data.outbox.size == 0
@@ -127,11 +135,29 @@ async def test_the_button_sends_what_waits_now(
     assert texts(pushover_sandbox) == ["waiting"]
 
 
-async def _press_send_now(hass: HomeAssistant) -> None:
+async def test_pressed_again_while_it_sends_it_sends_once(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    entry = await _one_waiting(hass, pushover_sandbox, freezer)
+    pushover_sandbox.controls.add_fault(
+        "slow", count=1, delay=0.5, path="messages.json"
+    )
+    await _press_send_now(hass, wait=False)
+    # The run under way sends it: the second press starts no other.
+    await _press_send_now(hass)
+    assert texts(pushover_sandbox) == ["waiting"]
+    assert entry.runtime_data.outbox.size == 0
+
+
+async def _press_send_now(hass: HomeAssistant, *, wait: bool = True) -> None:
+    """Press the button; with ``wait``, until what it started is done."""
     await hass.services.async_call(
         "button",
         "press",
         {"entity_id": "button.pushover_send_waiting_messages_now"},
         blocking=True,
     )
-    await hass.async_block_till_done(wait_background_tasks=True)
+    if wait:
+        await hass.async_block_till_done(wait_background_tasks=True)

@@ -51,6 +51,7 @@ from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
 from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker, async_remove_receipts
+from .recipient_names import async_check_recipient_names, async_remove_name_issues
 from .sending import Sender
 from .services import async_setup_services
 from .suppression import RepeatMemory, async_remove_repeats
@@ -87,6 +88,7 @@ async def async_setup_entry(
     # option (the API URL, say) must reload an entry whose setup is failing too.
     if _async_reload_on_update not in entry.update_listeners:
         entry.add_update_listener(_async_reload_on_update)
+    async_check_recipient_names(hass, entry)
     client = _client(hass, entry)
     account = Account(hass, entry, client, _configured(entry))
     coordinator = PushoverCoordinator(hass, entry, account)
@@ -292,6 +294,7 @@ async def _async_reload_on_update(
             runtime.fixed = now
             await runtime.coordinator.async_reconfigure(configs)
             async_rename_recipient_devices(hass, entry, runtime.coordinator.data)
+            async_check_recipient_names(hass, entry)
             return
     await hass.config_entries.async_reload(entry.entry_id)
 
@@ -314,6 +317,7 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
     """Delete what a removed entry kept: outbox, receipts, answers, repeats, links."""
+    async_remove_name_issues(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_receipts(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)

@@ -83,6 +83,12 @@ class Steps:
         self.folder = folder
         self.taken: list[Path] = []
 
+    def on(self, page: Page) -> Steps:
+        """Return steps that take this test's next screenshots of another tab."""
+        other = Steps(page, self.folder)
+        other.taken = self.taken
+        return other
+
     def shot(self, name: str) -> Path:
         """Take the next numbered screenshot of the whole page."""
         path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"

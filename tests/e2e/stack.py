@@ -64,6 +64,8 @@ homeassistant:
 frontend:
 config:
 api:
+# The Activity page (and the recorder it reads).
+logbook:
 logger:
   default: warning
   logs:

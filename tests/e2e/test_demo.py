@@ -41,6 +41,8 @@ def test_first_run_is_ready_to_send(
             "GET", "/api/config/config_entries/entry?domain=pushover_plus"
         )
         assert (entry["title"], entry["state"]) == ("Pushover", "loaded")
+        # The recipient is the demo user; the legacy action keeps the entry's name.
+        assert hass.api("GET", f"/api/states/{demo.RECIPIENT_ENTITY}")
         hass.api("POST", "/api/services/notify/pushover", {"message": "Hi"})
         assert [m["fields"]["message"] for m in sandbox.messages()] == ["Hi"]
 
@@ -53,7 +55,7 @@ def test_first_run_is_ready_to_send(
                 "POST",
                 "/api/services/pushover_plus/send_message",
                 {
-                    "entity_id": "notify.pushover",
+                    "entity_id": demo.RECIPIENT_ENTITY,
                     "message": source,
                     "attachment": source,
                 },

@@ -31,6 +31,7 @@ from sandbox.demo import (
     DEMO_NAME,
     DEMO_PASSWORD,
     DEMO_USERNAME,
+    RECIPIENT_ENTITY,
 )
 from sandbox.seed import DEMO_USER, OTHER_USER
 
@@ -52,7 +53,7 @@ PICTURE_TITLE = "Front door"
 PICTURE_YAML = f"""\
 action: pushover_plus.send_message
 target:
-  entity_id: notify.pushover
+  entity_id: {RECIPIENT_ENTITY}
 data:
   title: {PICTURE_TITLE}
   message: A picture from the demo camera

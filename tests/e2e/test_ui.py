@@ -25,10 +25,12 @@ pytestmark = pytest.mark.e2e
 UNKNOWN_USER_KEY = "uSandboxUnknownUserKey00000009"
 INVALID_USER_KEY_ERROR = "Pushover does not know this user or group key."
 
+#: Who the user key belongs to: the first recipient, so notify.alex.
+PERSON = "Alex"
 SEND_MESSAGE_YAML = """\
 action: notify.send_message
 target:
-  entity_id: notify.pushover
+  entity_id: notify.alex
 data:
   title: Hello from the UI
   message: Sent with notify.send_message
@@ -63,7 +65,14 @@ def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
     # The flow's dialog puts its form in slots, so locate by its element.
     flow = page.locator("dialog-data-entry-flow")
     steps.see("form", flow.get_by_text("Connect Pushover"))
+    # The application is "Pushover"; the owner is offered as the person.
+    assert flow.get_by_role("textbox", name="Application name").input_value() == (
+        "Pushover"
+    )
+    person = flow.get_by_role("textbox", name="Person or group")
+    assert person.input_value() == OWNER_NAME
     flow.get_by_role("textbox", name="Application API token").fill(DEMO_TOKEN)
+    person.fill(PERSON)
     flow.get_by_role("textbox", name="User or group key").fill(UNKNOWN_USER_KEY)
     flow.get_by_text("Advanced", exact=True).click()
     flow.get_by_role("textbox", name="API URL").fill(sandbox.api_url)
@@ -75,9 +84,9 @@ def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
     flow.get_by_role("button", name="Submit").click()
     steps.see("created", flow.get_by_role("button", name="Skip and finish"))
     flow.get_by_role("button", name="Skip and finish").click()
-    # The entry shows the application's device and the recipient's; the
-    # recipient's holds its notify entities, one per device at Pushover.
-    recipient = page.get_by_role("button", name=re.compile(r"^Pushover .*user", re.I))
+    # The entry shows the application's device and the recipient's, named
+    # after its person; it holds the notify entities, one per Pushover device.
+    recipient = page.get_by_role("button", name=re.compile(rf"^{PERSON} .*user", re.I))
     steps.see("entry-page", recipient.first)
     recipient.first.click()
     steps.see("device-page", page.get_by_text("tablet", exact=True))
