@@ -63,7 +63,7 @@ async def test_an_acknowledgement_and_an_expiry_fire_the_entity(
     assert state.state != acknowledged_at
 
 
-async def test_the_last_alert_is_shown_again_after_a_restart(
+async def test_the_last_alert_and_send_are_shown_again_after_a_restart(
     hass: HomeAssistant, pushover_sandbox: SandboxServer
 ) -> None:
     last = "2026-12-06T21:00:00.000+00:00"
@@ -76,7 +76,8 @@ async def test_the_last_alert_is_shown_again_after_a_restart(
                     "last_event_type": "acknowledged",
                     "last_event_attributes": {"title": "Leak"},
                 },
-            )
+            ),
+            (State("notify.pushover", last), {}),
         ],
     )
     # As at Home Assistant's start, not a reload while it runs.
@@ -88,3 +89,6 @@ async def test_the_last_alert_is_shown_again_after_a_restart(
     assert state is not None
     assert state.state == last
     assert state.attributes["title"] == "Leak"
+    sent = hass.states.get("notify.pushover")
+    assert sent is not None
+    assert sent.state == last

@@ -14,7 +14,13 @@ from homeassistant.components.notify.const import (
 )
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant, ServiceResponse, callback
+from homeassistant.core import (
+    CoreState,
+    HomeAssistant,
+    ServiceResponse,
+    State,
+    callback,
+)
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -124,6 +130,16 @@ class PushoverNotifyEntity(RecipientEntity, NotifyEntity):
         self._sender = sender
         self._coordinator = coordinator
         self._devices = (device,) if device else ()
+
+    async def async_get_last_state(self) -> State | None:
+        """Show the last send again after a restart, not after a reload.
+
+        A reload while Home Assistant runs would record the restored time as a
+        new state, and the activity log would show it as a new message.
+        """
+        if self.hass.state is CoreState.running:
+            return None
+        return await super().async_get_last_state()
 
     @property
     def _recipient(self) -> Recipient:
