@@ -45,8 +45,8 @@ from custom_components.pushover_plus.const import (
     SUBENTRY_RECIPIENT,
     LongMessage,
 )
+from custom_components.pushover_plus.long_text import split_message
 from custom_components.pushover_plus.message import Outgoing
-from custom_components.pushover_plus.sending import split_message
 from sandbox.model import MessageRecord
 from sandbox.page import render_page
 from sandbox.seed import (

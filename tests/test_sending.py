@@ -15,7 +15,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
 from custom_components.pushover_plus.const import DOMAIN
-from custom_components.pushover_plus.sending import prepare, split_message
+from custom_components.pushover_plus.long_text import split_message
+from custom_components.pushover_plus.sending import prepare
 from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
 from tests.conftest import first_recipient_id

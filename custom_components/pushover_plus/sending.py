@@ -24,8 +24,6 @@ from .api import (
     MessageResult,
     MessageValidationError,
     PushoverClient,
-    encrypted_length,
-    longest_encrypted_prefix,
     validate_message,
 )
 from .attachments import async_resolve_attachment
@@ -53,6 +51,7 @@ from .data import PushoverPlusConfigEntry, Recipient
 from .delivery import Courier
 from .errors import api_error, invalid_field, invalid_request
 from .fields import TEMPLATE_FIELDS, coerce
+from .long_text import cut_to, split_message, text_length
 from .message import Outgoing
 
 if TYPE_CHECKING:
@@ -62,72 +61,6 @@ if TYPE_CHECKING:
     from .suppression import RepeatMemory
 
 _LOGGER = logging.getLogger(__name__)
-
-ELLIPSIS = "…"
-#: How far back a cut looks for the end of a word before cutting through one.
-WORD_SEARCH = 40
-
-
-def _length(text: str, encrypted: bool) -> int:
-    """Return the length Pushover measures: of the text as sent."""
-    return encrypted_length(text) if encrypted else len(text)
-
-
-def _fitting(text: str, limit: int, encrypted: bool) -> int:
-    """Return how many leading characters of text fit limit as sent."""
-    if encrypted:
-        return longest_encrypted_prefix(text, limit)
-    return min(len(text), limit)
-
-
-def split_message(
-    text: str, limit: int = MAX_MESSAGE_LENGTH, *, encrypted: bool = False
-) -> tuple[str, ...]:
-    """Split text into numbered parts that fit, at word boundaries where possible.
-
-    A word longer than a part (a long URL, say) is the only thing ever cut.
-    Encrypted, each part fits once encrypted.
-    """
-    count = 1
-    while True:
-        chunks = _chunks(text, limit, f"({count}/{count}) ", encrypted)
-        if len(chunks) <= count:
-            break
-        count = len(chunks)
-    total = len(chunks)
-    return tuple(f"({index}/{total}) {chunk}" for index, chunk in enumerate(chunks, 1))
-
-
-def _chunks(text: str, limit: int, marker: str, encrypted: bool) -> list[str]:
-    """Cut text into chunks that fit limit after the (longest) part marker."""
-    chunks: list[str] = []
-    rest = text.strip()
-    while (room := _fitting(marker + rest, limit, encrypted) - len(marker)) < len(rest):
-        cut = max(rest.rfind(" ", 0, room + 1), rest.rfind("\n", 0, room + 1))
-        if cut <= 0:
-            cut = room
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    chunks.append(rest)
-    return chunks
-
-
-def _shorten(text: str, limit: int) -> str:
-    """Cut text to limit with an ellipsis, after a whole word where one is near."""
-    room = limit - len(ELLIPSIS)
-    cut = text.rfind(" ", room - WORD_SEARCH, room + 1)
-    return text[: cut if cut > 0 else room].rstrip() + ELLIPSIS
-
-
-def _cut(text: str, limit: int, encrypted: bool) -> str:
-    """Return text, or text cut with an ellipsis, that fits limit as sent."""
-    room = _fitting(text, limit, encrypted)
-    if room == len(text):
-        return text
-    # Encrypted, the ellipsis and the cut change how well the text compresses.
-    while _length(cut := _shorten(text, room), encrypted) > limit:
-        room -= 1
-    return cut
 
 
 def _chosen_devices(
@@ -225,7 +158,7 @@ def _parts(
 
     Encrypted, the limit applies to the encrypted text.
     """
-    if (length := _length(message, encrypted)) <= MAX_MESSAGE_LENGTH:
+    if (length := text_length(message, encrypted)) <= MAX_MESSAGE_LENGTH:
         return (message,)
     policy = entry.options.get(CONF_LONG_MESSAGE, LongMessage.TRUNCATE)
     if policy == LongMessage.REJECT:
@@ -242,7 +175,7 @@ def _parts(
         length,
         MAX_MESSAGE_LENGTH,
     )
-    return (_cut(message, MAX_MESSAGE_LENGTH, encrypted),)
+    return (cut_to(message, MAX_MESSAGE_LENGTH, encrypted),)
 
 
 def _encrypting(recipient: Recipient, wanted: bool | None) -> bool:
@@ -281,7 +214,7 @@ def _protect(
     if encrypted and not values[ATTR_TITLE]:
         values[ATTR_TITLE] = entry.title
     if (title := values[ATTR_TITLE]) is not None:
-        values[ATTR_TITLE] = _cut(title, MAX_TITLE_LENGTH, encrypted)
+        values[ATTR_TITLE] = cut_to(title, MAX_TITLE_LENGTH, encrypted)
 
 
 def prepare(
