@@ -73,7 +73,7 @@ def send(home_assistant: HomeAssistant, **data: Any) -> None:
     home_assistant.api(
         "POST",
         "/api/services/pushover_plus/send_message",
-        {"entity_id": "notify.pushover", **data},
+        {"entity_id": "notify.demo", **data},
     )
 
 
