@@ -84,6 +84,11 @@ def add_pushover_plus(page: Page, steps: Steps, sandbox: Sandbox) -> None:
     flow.get_by_role("button", name="Submit").click()
     steps.see("created", flow.get_by_role("button", name="Skip and finish"))
     flow.get_by_role("button", name="Skip and finish").click()
+    # Home Assistant then shows the entry, or the one device it had seen by
+    # then: go to the entry, whatever it chose.
+    steps.see("finished", page.get_by_text("Pushover", exact=True).first)
+    base = page.url.split("/config/", 1)[0]
+    page.goto(f"{base}/config/integrations/integration/pushover_plus")
     # The entry shows the application's device and the recipient's, named
     # after its person; it holds the notify entities, one per Pushover device.
     recipient = page.get_by_role("button", name=re.compile(rf"^{PERSON} .*user", re.I))
