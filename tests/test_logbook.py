@@ -33,6 +33,17 @@ def mock_recorder_before_hass(
     """The logbook reads what the recorder wrote: it starts before hass."""
 
 
+async def _setup_with_logbook(hass: HomeAssistant, sandbox: SandboxServer) -> datetime:
+    """Set up the logbook and the demo entry; return a time just before."""
+    start = dt_util.utcnow() - timedelta(seconds=1)
+    assert await async_setup_component(hass, "logbook", {})
+    entry = demo_entry(sandbox)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return start
+
+
 async def _rows_after(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -64,12 +75,7 @@ async def test_logbook_names_who_acknowledged(
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    start = dt_util.utcnow()
-    assert await async_setup_component(hass, "logbook", {})
-    entry = demo_entry(pushover_sandbox)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    start = await _setup_with_logbook(hass, pushover_sandbox)
 
     acknowledged = await send_emergency(hass, title="Leak")
     expired = await send_emergency(hass, title=None)
@@ -99,12 +105,7 @@ async def test_logbook_says_queued_then_delivered(
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    start = dt_util.utcnow() - timedelta(seconds=1)
-    assert await async_setup_component(hass, "logbook", {})
-    entry = demo_entry(pushover_sandbox)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    start = await _setup_with_logbook(hass, pushover_sandbox)
 
     pushover_sandbox.controls.add_fault("500", count=1, path="messages.json")
     response = await hass.services.async_call(
@@ -137,11 +138,7 @@ async def test_logbook_says_a_repeat_was_not_sent(
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
 ) -> None:
-    start = dt_util.utcnow() - timedelta(seconds=1)
-    assert await async_setup_component(hass, "logbook", {})
-    entry = demo_entry(pushover_sandbox)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    start = await _setup_with_logbook(hass, pushover_sandbox)
     for _ in range(2):
         await hass.services.async_call(
             "notify",
