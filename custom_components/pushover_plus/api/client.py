@@ -15,7 +15,7 @@ import dataclasses
 from functools import lru_cache
 import logging
 from typing import Final
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 import weakref
 
 import aiohttp
@@ -42,7 +42,7 @@ from .models import (
     UserValidation,
     form_value,
 )
-from .payload import FilePayload, attachment_payload, multipart
+from .payload import FilePayload, attachment_payload, form_body, multipart
 from .replies import (
     Json,
     canceled_count,
@@ -304,7 +304,7 @@ class PushoverClient:
                 part = await attachment_payload(attachment)
                 body = multipart(form or {}, attachment, part)
             elif form is not None:
-                body = urlencode(form).encode()
+                body = form_body(form)
             await turn
             return await self._exchange(
                 method,

@@ -1,4 +1,6 @@
-"""Request bodies with an attachment, built without blocking the event loop.
+"""Request bodies: a form, or a form with an attachment built off the event loop.
+
+:func:`form_body` urlencodes a form without a file.
 
 :func:`attachment_payload` turns an :class:`Attachment` into a multipart part: a
 :class:`FilePayload` reads its file in the executor while it is uploaded, and
@@ -14,7 +16,9 @@ from collections.abc import Mapping
 import os
 from pathlib import Path
 import stat
+import string
 from typing import IO, Final, NoReturn, Self
+from urllib.parse import quote_plus
 
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
@@ -24,6 +28,15 @@ from .models import Attachment
 from .validation import check_attachment_size
 
 _CHUNK_SIZE: Final = 64 * 1024
+#: What each ASCII character other than letters, digits and ``_.-~`` becomes
+#: in a urlencoded form: ``%XX``, and a space ``+`` (as ``quote_plus`` does).
+_FORM_ESCAPES: Final = str.maketrans(
+    {
+        chr(code): "+" if code == 0x20 else f"%{code:02X}"
+        for code in range(128)
+        if chr(code) not in string.ascii_letters + string.digits + "_.-~"
+    }
+)
 
 
 class _AttachmentAbortedError(Exception):
@@ -121,6 +134,22 @@ class FilePayload(aiohttp.Payload):
         handle, self._handle = self._handle, None
         if handle is not None:
             await asyncio.get_running_loop().run_in_executor(None, handle.close)
+
+
+def _form_quote(value: str) -> str:
+    """Quote a form key or value; ASCII text, most of it, in one C call."""
+    return value.translate(_FORM_ESCAPES) if value.isascii() else quote_plus(value)
+
+
+def form_body(form: Mapping[str, str]) -> bytes:
+    """Return ``form`` urlencoded, as ``urllib.parse.urlencode`` does, but faster.
+
+    Every message is one of these: ``urlencode`` quotes a byte at a time, which
+    a link (all ``:``, ``/`` and ``?``) makes cost more than the rest of the form.
+    """
+    return "&".join(
+        [f"{_form_quote(key)}={_form_quote(value)}" for key, value in form.items()]
+    ).encode()
 
 
 def open_regular_file(path: Path) -> tuple[IO[bytes], int]:
