@@ -15,6 +15,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -27,6 +28,7 @@ from custom_components.pushover_plus import action_links, action_page
 from custom_components.pushover_plus.action_links import (
     ActionLink,
     ActionLinks,
+    link_from_json,
     store_key,
 )
 from custom_components.pushover_plus.action_page import (
@@ -35,6 +37,7 @@ from custom_components.pushover_plus.action_page import (
     MAX_REPLY,
     FailureLimit,
 )
+from custom_components.pushover_plus.actions import Action
 from custom_components.pushover_plus.const import (
     CONF_ACTION_LINK_HOURS,
     DOMAIN,
@@ -437,6 +440,25 @@ async def test_a_link_dropped_before_pushover_answered_stays_dropped(
         path = await _linked(hass, pushover_sandbox)
     assert loaded_entry.runtime_data.action_links.count == 0
     assert (await open_page(client, path))[0].status == 404
+
+
+def test_a_request_id_noted_after_a_write_is_in_the_next_one() -> None:
+    """Pushover may answer after the link was written (the record is made once)."""
+    link = ActionLink(
+        digest="0" * 64,
+        expires_at=dt_util.utcnow(),
+        actions=(Action("CLOSE_GARAGE", "Close it"),),
+        title="Garage",
+        url=None,
+        url_title=None,
+        recipient_id="recipient",
+        recipient="Alice",
+        tags=("garage",),
+    )
+    assert link.to_json()["request"] is None
+    link.note_request("a-request")
+    assert link.to_json()["request"] == "a-request"
+    assert link_from_json(link.to_json()) == link
 
 
 async def test_unreadable_stored_links_are_dropped(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 from pathlib import Path
@@ -13,17 +14,23 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
+    async_fire_time_changed_exact,
     async_mock_service,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
-from custom_components.pushover_plus.action_links import unreachable_issue
+from custom_components.pushover_plus.action_links import (
+    SAVE_DELAY,
+    store_key,
+    unreachable_issue,
+)
 from custom_components.pushover_plus.actions import Action
 from custom_components.pushover_plus.api import decrypt_field
 from custom_components.pushover_plus.const import (
@@ -438,3 +445,24 @@ async def test_the_url_is_looked_up_again_a_minute_later(
     assert "url" not in first.fields
     assert "url" not in second.fields
     assert link_path(third) != link_path(fourth)
+
+
+async def test_links_are_written_while_messages_keep_coming(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A second message does not put the first one's write off (as a debounce would)."""
+    await reachable(hass)
+    await _send(hass, actions=GARAGE_ACTIONS)
+    first = hass.loop.time()
+    await asyncio.sleep(0.05)
+    await _send(hass, actions=GARAGE_ACTIONS)
+    key = store_key(loaded_entry.entry_id)
+    assert key not in hass_storage
+    # The moment the first message's link is due to be written, and no later.
+    due = first + SAVE_DELAY + 0.01 - hass.loop.time()
+    async_fire_time_changed_exact(hass, dt_util.utcnow() + timedelta(seconds=due))
+    await hass.async_block_till_done()
+    assert len(hass_storage[key]["data"]["links"]) == 2

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import hashlib
 import logging
@@ -76,6 +76,8 @@ PURGE_INTERVAL: Final = timedelta(hours=1)
 #: Seconds the URL links start with is used before it is looked up again (at
 #: once when the network settings change): Home Assistant Cloud's comes and goes.
 URL_LIFETIME: Final = 60.0
+#: A new or changed link is written at most this many seconds later.
+SAVE_DELAY: Final = 1.0
 #: Characters of a token's hash the log may show.
 _LOGGED_HASH: Final = 8
 
@@ -132,9 +134,24 @@ class ActionLink:
     request: str | None = None
     #: Hashes of the nonces of the forms handed out (not stored).
     nonces: tuple[str, ...] = ()
+    #: What :meth:`to_json` returned: every write has every open link.
+    _json: dict[str, Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def note_request(self, request: str) -> None:
+        """Keep Pushover's request id of the message (stored with the link)."""
+        self.request = request
+        if self._json is not None:
+            self._json["request"] = request
 
     def to_json(self) -> dict[str, Any]:
-        """Describe the link as the store keeps it."""
+        """Describe the link as the store keeps it (made once, not at every write)."""
+        if self._json is None:
+            self._json = self._describe()
+        return self._json
+
+    def _describe(self) -> dict[str, Any]:
         return {
             "digest": self.digest,
             "expires_at": self.expires_at.isoformat(),
@@ -197,6 +214,8 @@ class ActionLinks:
         #: The URL links start with (None: none), and until when it is used.
         self._base: str | None = None
         self._base_until = 0.0
+        #: Whether a write is due (asked of the store, not yet done).
+        self._save_due = False
 
     @property
     def count(self) -> int:
@@ -239,7 +258,19 @@ class ActionLinks:
         """Write the open links now."""
         await self._store.async_save(self._data())
 
+    @callback
+    def _async_save_soon(self) -> None:
+        """Have the links written within :data:`SAVE_DELAY`, however many change.
+
+        The store's own delay starts again at every request: while messages
+        keep coming, nothing would be written, and each would pay for a timer.
+        """
+        if not self._save_due:
+            self._save_due = True
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+
     def _data(self) -> dict[str, Any]:
+        self._save_due = False
         return {
             "links": [link.to_json() for link in self._links.values()],
             "event_types": self._event_types,
@@ -253,7 +284,7 @@ class ActionLinks:
             del self._links[key]
         if expired:
             _LOGGER.debug("%s action links expired", len(expired))
-            self._store.async_delay_save(self._data, 1)
+            self._async_save_soon()
 
     # Making links ---------------------------------------------------------
 
@@ -284,7 +315,7 @@ class ActionLinks:
             oldest, _ = self._links.popitem(last=False)
             _LOGGER.debug("Action link %s… dropped to make room", oldest[:_LOGGED_HASH])
         self._learn(outgoing.actions)
-        self._store.async_delay_save(self._data, 1)
+        self._async_save_soon()
         _LOGGER.debug(
             "Action link %s… for %s, valid until %s",
             link.digest[:_LOGGED_HASH],
@@ -377,7 +408,7 @@ class ActionLinks:
         at the next one.
         """
         if (link := self._links.get(link_digest)) is not None:
-            link.request = request
+            link.note_request(request)
 
     # Using links ----------------------------------------------------------
 
