@@ -22,6 +22,7 @@ from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 from .browser import Steps
 from .stack import HomeAssistant, Sandbox, start_home_assistant
+from .ui import open_phone
 
 pytestmark = pytest.mark.e2e
 
@@ -92,12 +93,14 @@ def becomes(
 
 def follow_link(page: Page, steps: Steps, sandbox: Sandbox, title: str) -> str:
     """Find the message on the sandbox's page and follow its link; return its URL."""
-    page.goto(sandbox.base_url)
-    card = page.locator("article.msg", has_text=title).first
+    phone = open_phone(page, sandbox.base_url)
+    phone.set_viewport_size(PHONE)
+    steps.page = phone
+    card = phone.locator("article.msg", has_text=title).first
     link = card.locator("a.link")
     steps.see(f"phone-{title.lower()}-with-link", link)
     # The sandbox opens links in a new tab, as a phone opens its browser.
-    with page.context.expect_page() as opened:
+    with phone.context.expect_page() as opened:
         link.click()
     action_page = opened.value
     action_page.set_viewport_size(PHONE)

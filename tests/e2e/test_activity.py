@@ -21,7 +21,7 @@ from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 from .browser import Steps
 from .stack import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME, HomeAssistant, Sandbox
-from .ui import log_in, received
+from .ui import log_in, open_phone, received
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +55,11 @@ def send_emergency(hass: HomeAssistant) -> None:
     )
 
 
-def acknowledge_on_the_phone(phone: Page, steps: Steps, sandbox: Sandbox) -> None:
-    """Press Acknowledge on the sandbox's page, as on the phone."""
+def acknowledge_on_the_phone(page: Page, steps: Steps, sandbox: Sandbox) -> None:
+    """Press Acknowledge on the sandbox's page, as on the phone (a tab of its own)."""
     message = steps.wait_until("sent", lambda: received(sandbox, TITLE))
-    phone.goto(sandbox.base_url)
+    phone = open_phone(page, sandbox.base_url)
+    steps = steps.on(phone)
     card = phone.locator(f"#message-{message['id']}")
     steps.see("on-the-phone", card.get_by_role("button", name="Acknowledge"))
     card.get_by_role("button", name="Acknowledge").click()
@@ -110,9 +111,8 @@ def test_the_activity_page_says_who_acknowledged_and_a_reload_adds_nothing(
     page.goto(f"{home_assistant.url}/logbook")
     steps.see("activity", page.get_by_role("button", name="Home Assistant started"))
 
-    other_tab = page.context.new_page()
     send_emergency(home_assistant)
-    acknowledge_on_the_phone(other_tab, steps.on(other_tab), sandbox)
+    acknowledge_on_the_phone(page, steps, sandbox)
     page.bring_to_front()
     line = page.get_by_role("button", name=LINE)
     steps.see("activity-acknowledged", line, timeout_ms=ACKNOWLEDGED_TIMEOUT_MS)
@@ -121,7 +121,8 @@ def test_the_activity_page_says_who_acknowledged_and_a_reload_adds_nothing(
     before = acknowledged_lines(page).count()
     assert alerts_state(home_assistant)["attributes"]["event_type"] == "acknowledged"
 
-    reload_in_the_ui(other_tab, steps.on(other_tab), home_assistant)
+    settings = page.context.new_page()
+    reload_in_the_ui(settings, steps.on(settings), home_assistant)
     page.bring_to_front()
     # The open Activity page shows what the reload wrote, as it happens; tall
     # enough to show every line, the first ones too.

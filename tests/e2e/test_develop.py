@@ -45,7 +45,7 @@ from .stack import (
     is_running,
     start_develop,
 )
-from .ui import log_in, received, type_action
+from .ui import log_in, open_phone, received, type_action
 
 pytestmark = pytest.mark.e2e
 
@@ -154,9 +154,9 @@ def send_demo_camera_picture(
     assert message["attachment"]["content_type"] == "image/jpeg"
     assert message["attachment"]["size"] == CAMERA_IMAGE.stat().st_size
 
-    page.goto(sandbox.base_url)
-    picture = page.locator(f"#message-{message['id']} img")
-    steps.see("picture-at-the-sandbox", picture)
+    phone = open_phone(page, sandbox.base_url)
+    picture = phone.locator(f"#message-{message['id']} img")
+    steps.on(phone).see("picture-at-the-sandbox", picture)
     assert picture.evaluate("img => img.naturalWidth") == 640
 
 

@@ -17,7 +17,7 @@ from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 from .browser import Steps
 from .stack import OWNER_NAME, OWNER_PASSWORD, OWNER_USERNAME, HomeAssistant, Sandbox
-from .ui import log_in, received, type_action
+from .ui import log_in, open_phone, received, type_action
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +127,6 @@ def test_set_up_in_the_ui_and_send_from_tools(
     assert legacy["fields"]["sound"] == "pianobar"
     assert legacy["priority"] == 1
 
-    page.goto(sandbox.base_url)
-    steps.see("sandbox-page", page.get_by_text("Sent with notify.pushover"))
+    phone = open_phone(page, sandbox.base_url)
+    steps.on(phone).see("sandbox-page", phone.get_by_text("Sent with notify.pushover"))
     assert not home_assistant.logged_errors("custom_components.pushover_plus")

@@ -36,6 +36,18 @@ def type_action(page: Page, steps: Steps, name: str, action_yaml: str) -> None:
     steps.see(f"{name}-typed", editor.get_by_text(action_yaml.splitlines()[0]))
 
 
+def open_phone(page: Page, sandbox_url: str) -> Page:
+    """Open the sandbox's page in a new tab, as on a phone, and return the tab.
+
+    The page reloads itself every few seconds, so a tab that shows it is never
+    sent anywhere else: a tab sent to Home Assistant stayed on the sandbox's
+    page once in six runs, its reload having won the race.
+    """
+    phone = page.context.new_page()
+    phone.goto(sandbox_url)
+    return phone
+
+
 def received(sandbox: Sandbox, title: str) -> dict[str, Any] | None:
     """Return the sandbox's message with this title, if it has arrived."""
     return next(
