@@ -52,7 +52,14 @@ from .data import PushoverPlusConfigEntry, Recipient
 from .entity import recipient_unique_id
 from .message import Outgoing, PageLink
 from .repairs import async_show_warning
-from .storage import async_remove_store, aware_time, parse, text_or_none, texts
+from .storage import (
+    SoonWrite,
+    async_remove_store,
+    aware_time,
+    parse,
+    text_or_none,
+    texts,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -201,6 +208,7 @@ class ActionLinks:
             private=True,
             atomic_writes=True,
         )
+        self._writes = SoonWrite(self._store, self._data, SAVE_DELAY)
         #: The open links by the hash of their token, oldest first.
         self._links: OrderedDict[str, ActionLink] = OrderedDict()
         self._hours = timedelta(
@@ -214,8 +222,6 @@ class ActionLinks:
         #: The URL links start with (None: none), and until when it is used.
         self._base: str | None = None
         self._base_until = 0.0
-        #: Whether a write is due (asked of the store, not yet done).
-        self._save_due = False
 
     @property
     def count(self) -> int:
@@ -256,21 +262,9 @@ class ActionLinks:
 
     async def async_stop(self) -> None:
         """Write the open links now."""
-        await self._store.async_save(self._data())
-
-    @callback
-    def _async_save_soon(self) -> None:
-        """Have the links written within :data:`SAVE_DELAY`, however many change.
-
-        The store's own delay starts again at every request: while messages
-        keep coming, nothing would be written, and each would pay for a timer.
-        """
-        if not self._save_due:
-            self._save_due = True
-            self._store.async_delay_save(self._data, SAVE_DELAY)
+        await self._writes.async_write_now()
 
     def _data(self) -> dict[str, Any]:
-        self._save_due = False
         return {
             "links": [link.to_json() for link in self._links.values()],
             "event_types": self._event_types,
@@ -284,7 +278,7 @@ class ActionLinks:
             del self._links[key]
         if expired:
             _LOGGER.debug("%s action links expired", len(expired))
-            self._async_save_soon()
+            self._writes.async_request()
 
     # Making links ---------------------------------------------------------
 
@@ -315,7 +309,7 @@ class ActionLinks:
             oldest, _ = self._links.popitem(last=False)
             _LOGGER.debug("Action link %s… dropped to make room", oldest[:_LOGGED_HASH])
         self._learn(outgoing.actions)
-        self._async_save_soon()
+        self._writes.async_request()
         _LOGGER.debug(
             "Action link %s… for %s, valid until %s",
             link.digest[:_LOGGED_HASH],
@@ -443,7 +437,7 @@ class ActionLinks:
         """
         if self._links.pop(link.digest, None) is None:
             return False
-        await self._store.async_save(self._data())
+        await self._writes.async_write_now()
         self._learn([action])
         registry = er.async_get(self._hass)
         notify_entity = registry.async_get_entity_id(

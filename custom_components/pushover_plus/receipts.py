@@ -46,6 +46,7 @@ from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
 from .delivery import signal_sent
 from .storage import (
+    SoonWrite,
     async_remove_store,
     aware_time,
     parse,
@@ -57,6 +58,8 @@ from .storage import (
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
+#: Seconds from a change of the receipts followed to their write.
+SAVE_DELAY: Final = 1.0
 EVENT_ACKNOWLEDGED: Final = f"{DOMAIN}_acknowledged"
 EVENT_EXPIRED: Final = f"{DOMAIN}_expired"
 
@@ -160,6 +163,7 @@ class ReceiptTracker:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, _storage_key(entry.entry_id)
         )
+        self._writes = SoonWrite(self._store, self._data, SAVE_DELAY)
         self._receipts: dict[str, TrackedReceipt] = {}
         self._webhook_id = ""
         self._cancel_poll: CALLBACK_TYPE | None = None
@@ -194,7 +198,7 @@ class ReceiptTracker:
         if self.callback_url:
             webhook.async_unregister(self._hass, self._webhook_id)
             self.callback_url = None
-        await self._store.async_save(self._data())
+        await self._writes.async_write_now()
 
     async def _async_load(self) -> None:
         """Read the stored receipts; what cannot be read is logged and left out.
@@ -271,7 +275,7 @@ class ReceiptTracker:
 
     @callback
     def _async_save(self) -> None:
-        self._store.async_delay_save(self._data, 1)
+        self._writes.async_request()
 
     @callback
     def _async_schedule(self) -> None:

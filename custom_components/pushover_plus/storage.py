@@ -1,8 +1,9 @@
-"""Reading what the integration stored, forgivingly: one place for every file.
+"""What the integration stores: read forgivingly, written soon.
 
 The readers below check the type of one stored value and raise ``TypeError``
 when it is not what was written; callers count such entries as unreadable and
 keep the rest. :func:`salvage` recovers the whole entries of a file cut short.
+:class:`SoonWrite` writes a store within a delay of its first change.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import re
 from typing import Any, Final
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -134,3 +135,40 @@ def salvage(
 async def async_remove_store(hass: HomeAssistant, version: int, key: str) -> None:
     """Delete a removed entry's store file."""
     await Store[dict[str, Any]](hass, version, key).async_remove()
+
+
+class SoonWrite:
+    """Has a store written within a delay of its first change, however many follow.
+
+    ``Store.async_delay_save`` starts its delay again at every call: while
+    changes keep coming (a message a second), nothing would be written, and
+    each change would pay for a new timer.
+    """
+
+    def __init__(
+        self,
+        store: Store[dict[str, Any]],
+        data: Callable[[], dict[str, Any]],
+        delay: float,
+    ) -> None:
+        """Write what ``data`` returns to ``store`` ``delay`` seconds after a change."""
+        self._store = store
+        self._data = data
+        self._delay = delay
+        self._due = False
+
+    @callback
+    def async_request(self) -> None:
+        """Ask for a write; one asked for earlier and not yet done covers it."""
+        if not self._due:
+            self._due = True
+            self._store.async_delay_save(self._current, self._delay)
+
+    async def async_write_now(self) -> None:
+        """Write at once (the write due, if any, is this one)."""
+        await self._store.async_save(self._current())
+
+    def _current(self) -> dict[str, Any]:
+        """Return what to write; a change from now on asks for another write."""
+        self._due = False
+        return self._data()

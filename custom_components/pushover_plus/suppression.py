@@ -26,7 +26,7 @@ from .data import Recipient
 from .entity import recipient_entity_id
 from .fields import coerce
 from .message import Outgoing
-from .storage import async_remove_store, aware_time
+from .storage import SoonWrite, async_remove_store, aware_time
 
 STORAGE_VERSION: Final = 1
 #: A distinct message every 20 seconds for a day-long window: far more than a
@@ -99,6 +99,7 @@ class RepeatMemory:
         self._store = Store[dict[str, Any]](
             hass, STORAGE_VERSION, _storage_key(entry_id), private=True
         )
+        self._writes = SoonWrite(self._store, self._data, SAVE_DELAY)
         #: Oldest first, so that the oldest is forgotten first at the cap.
         self._sent: OrderedDict[str, _Sent] = OrderedDict()
         self._next_purge = dt_util.utcnow()
@@ -145,7 +146,7 @@ class RepeatMemory:
         self._sent.pop(key, None)
         self._sent[key] = _Sent(now, now + length)
         self._purge(now)
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._writes.async_request()
         return Claim(key, None)
 
     @callback
@@ -168,13 +169,13 @@ class RepeatMemory:
 
     async def async_stop(self) -> None:
         """Write what is remembered now: the entry is unloading."""
-        await self._store.async_save(self._data())
+        await self._writes.async_write_now()
 
     @callback
     def forget(self, key: str) -> None:
         """Forget a message that did not go out after all."""
         self._sent.pop(key, None)
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._writes.async_request()
 
     def _purge(self, now: datetime) -> None:
         """Forget the oldest past the cap; once a minute, what no longer counts."""
