@@ -192,3 +192,22 @@ async def test_what_is_kept_is_read_with_care_and_goes_with_the_entry(
     assert len(hass_storage[f"{DOMAIN}.repeats.{entry.entry_id}"]["data"]["sent"]) == 2
     await hass.config_entries.async_remove(entry.entry_id)
     assert f"{DOMAIN}.repeats.{entry.entry_id}" not in hass_storage
+
+
+@pytest.mark.parametrize(
+    "data", [["not", "a", "mapping"], {"sent": ["a", "list"]}, {"sent": "text"}, 42]
+)
+async def test_a_store_of_another_shape_is_an_empty_memory(
+    hass: HomeAssistant,
+    pushover_sandbox: SandboxServer,
+    hass_storage: dict[str, Any],
+    data: object,
+) -> None:
+    entry = demo_entry(pushover_sandbox)
+    key = f"{DOMAIN}.repeats.{entry.entry_id}"
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": data}
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert len(entry.runtime_data.repeats) == 0
+    for status in ("sent", "suppressed"):
+        assert (await send(hass, "Door open", suppress_repeats=60))["status"] == status

@@ -110,9 +110,12 @@ class RepeatMemory:
 
     async def async_load(self) -> None:
         """Read what an earlier start kept; what cannot be read is left out."""
-        data = await self._store.async_load() or {}
+        data = await self._store.async_load()
+        kept = data.get("sent") if isinstance(data, Mapping) else None
+        if not isinstance(kept, Mapping):
+            return
         now = dt_util.utcnow()
-        for key, value in dict(data.get("sent", {})).items():
+        for key, value in kept.items():
             try:
                 sent = _Sent(aware_time(value["at"]), aware_time(value["until"]))
             except TypeError, ValueError, KeyError:
