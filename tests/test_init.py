@@ -26,6 +26,7 @@ from custom_components.pushover_plus.const import (
     CONF_API_KEY,
     CONF_API_URL,
     CONF_PRIORITY,
+    CONF_QUOTA_WARNING,
     CONF_USER_KEY,
     DOMAIN,
 )
@@ -33,6 +34,7 @@ from sandbox.seed import (
     DEMO_GROUP,
     DEMO_TOKEN,
     DEMO_USER,
+    MONTHLY_LIMIT,
     NO_DEVICE_USER,
     OTHER_USER,
 )
@@ -251,6 +253,50 @@ async def test_no_active_devices_is_a_repair_not_a_retry(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_removed_recipient_or_entry_takes_its_repairs_along(
+    hass: HomeAssistant, pushover_sandbox: SandboxServer
+) -> None:
+    # Warned of the quota from the start: fewer remain than the whole month.
+    entry = demo_entry(
+        pushover_sandbox, options={CONF_QUOTA_WARNING: MONTHLY_LIMIT + 1}
+    )
+    await _setup(hass, entry)
+    silent = ConfigSubentry(**recipient("Silent", NO_DEVICE_USER))
+    hass.config_entries.async_add_subentry(entry, silent)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    issues = ir.async_get(hass)
+    device_issue = f"no_active_devices_{entry.entry_id}_{silent.subentry_id}"
+    assert issues.async_get_issue(DOMAIN, device_issue) is not None
+
+    assert hass.config_entries.async_remove_subentry(entry, silent.subentry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.state is ConfigEntryState.LOADED
+    assert issues.async_get_issue(DOMAIN, device_issue) is None
+
+    hass.config_entries.async_add_subentry(
+        entry, ConfigSubentry(**recipient("Silent", NO_DEVICE_USER))
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _issues_of(hass, entry.entry_id) == {
+        "no_active_devices",
+        "quota_low",
+        # The first recipient has the application's name, as entries made
+        # before names were asked for.
+        "recipient_named_like_application",
+    }
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert _issues_of(hass, entry.entry_id) == set()
+
+
+def _issues_of(hass: HomeAssistant, entry_id: str) -> set[str | None]:
+    """Return the translation keys of the repairs that name the entry."""
+    return {
+        issue.translation_key
+        for (domain, issue_id), issue in ir.async_get(hass).issues.items()
+        if domain == DOMAIN and entry_id in issue_id
+    }
 
 
 async def test_duplicate_builtin_entry_can_be_removed_by_a_repair(

@@ -46,12 +46,13 @@ from .data import (
 )
 from .delivery import Courier
 from .entity import async_register_application, async_rename_recipient_devices
+from .issues import async_delete_entry_issues, async_delete_issues
 from .migration import async_migrate_entry
 from .notify import PushoverLegacyNotifyService
 from .outbox import Outbox, async_remove_outbox
 from .outbox_repairs import OutboxRepairs
 from .receipts import ReceiptTracker, async_remove_receipts
-from .recipient_names import async_check_recipient_names, async_remove_name_issues
+from .recipient_names import async_check_recipient_names
 from .sending import Sender
 from .services import async_setup_services
 from .suppression import RepeatMemory, async_remove_repeats
@@ -251,11 +252,13 @@ def _async_offer_builtin_removal(
         builtin.entry_id: builtin
         for builtin in hass.config_entries.async_entries(BUILTIN_DOMAIN)
     }
-    for issue_id, issue in list(ir.async_get(hass).issues.items()):
-        if issue_id[0] == DOMAIN and issue_id[1].startswith(BUILTIN_ISSUE_PREFIX):
-            builtin_entry_id = issue_id[1].removeprefix(BUILTIN_ISSUE_PREFIX)
-            if builtin_entry_id not in builtin_entries:
-                ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+    async_delete_issues(
+        hass,
+        lambda issue_id: (
+            issue_id.startswith(BUILTIN_ISSUE_PREFIX)
+            and issue_id.removeprefix(BUILTIN_ISSUE_PREFIX) not in builtin_entries
+        ),
+    )
     user_keys = {config.user_key for config in _configured(entry)}
     for builtin in builtin_entries.values():
         same_keys = (
@@ -317,7 +320,7 @@ async def async_remove_entry(
     hass: HomeAssistant, entry: PushoverPlusConfigEntry
 ) -> None:
     """Delete what a removed entry kept: outbox, receipts, answers, repeats, links."""
-    async_remove_name_issues(hass, entry.entry_id)
+    async_delete_entry_issues(hass, entry.entry_id)
     await async_remove_outbox(hass, entry.entry_id)
     await async_remove_receipts(hass, entry.entry_id)
     await async_remove_account(hass, entry.entry_id)

@@ -34,12 +34,18 @@ from .data import (
     message_defaults,
 )
 from .entity import MODEL_GROUP, parse_recipient_unique_id, recipient_identifier
+from .issues import async_delete_issues
 from .repairs import async_show_warning
 from .storage import async_remove_store
 
 _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION: Final = 1
+
+
+def _device_issue_prefix(entry_id: str) -> str:
+    """Return how the repairs of an entry's recipients without devices begin."""
+    return f"no_active_devices_{entry_id}_"
 
 
 def _storage_key(entry_id: str) -> str:
@@ -139,7 +145,7 @@ class Account:
         self._hass = hass
         self._entry = entry
         self._client = client
-        self._configs = {config.recipient_id: config for config in configs}
+        self.configure(configs)
         self._store = Store[dict[str, Any]](
             hass,
             STORAGE_VERSION,
@@ -149,8 +155,16 @@ class Account:
         )
 
     def configure(self, configs: Sequence[RecipientConfig]) -> None:
-        """Ask about ``configs`` from now on (recipients added or changed)."""
+        """Ask about ``configs`` from now on; forget the repairs of the others."""
         self._configs = {config.recipient_id: config for config in configs}
+        prefix = _device_issue_prefix(self._entry.entry_id)
+        async_delete_issues(
+            self._hass,
+            lambda issue_id: (
+                issue_id.startswith(prefix)
+                and issue_id.removeprefix(prefix) not in self._configs
+            ),
+        )
 
     def unasked(self, recipient_id: str) -> Recipient:
         """Return a configured recipient as known before Pushover is asked."""
@@ -216,7 +230,7 @@ class Account:
     async def async_fetch_recipient(self, recipient_id: str) -> Recipient:
         """Ask for a recipient's devices; no device is a repair, not a failure."""
         config = self._configs[recipient_id]
-        issue_id = f"no_active_devices_{self._entry.entry_id}_{recipient_id}"
+        issue_id = f"{_device_issue_prefix(self._entry.entry_id)}{recipient_id}"
         try:
             validation = await self._client.validate_user(config.user_key)
         except NoActiveDevicesError:

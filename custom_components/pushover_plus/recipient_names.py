@@ -15,6 +15,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 
 from .const import DOMAIN, SUBENTRY_RECIPIENT
+from .issues import async_delete_issues
 
 #: Repair issues asking for a recipient's name: <prefix><entry id>_<subentry id>.
 NAME_ISSUE_PREFIX = "recipient_name_"
@@ -47,9 +48,9 @@ def _issue_prefix(entry_id: str) -> str:
 def _async_drop_issues(hass: HomeAssistant, entry_id: str, keep: set[str]) -> None:
     """Delete the entry's name repairs other than ``keep``."""
     prefix = _issue_prefix(entry_id)
-    for domain, issue_id in list(ir.async_get(hass).issues):
-        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in keep:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_delete_issues(
+        hass, lambda issue_id: issue_id.startswith(prefix) and issue_id not in keep
+    )
 
 
 @callback
@@ -77,9 +78,3 @@ def async_check_recipient_names(hass: HomeAssistant, entry: ConfigEntry) -> None
             translation_placeholders={"recipient": subentry.title},
             data={"entry_id": entry.entry_id, "subentry_id": subentry.subentry_id},
         )
-
-
-@callback
-def async_remove_name_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the name repairs of a removed entry."""
-    _async_drop_issues(hass, entry_id, set())
