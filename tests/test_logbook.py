@@ -25,6 +25,8 @@ from sandbox.seed import DEMO_USER
 from sandbox.server import SandboxServer
 from tests.conftest import demo_entry, send_emergency
 
+ALERTS_ENTITY = "event.pushover_emergency_alerts"
+
 
 @pytest.fixture
 def mock_recorder_before_hass(
@@ -49,8 +51,13 @@ async def _rows_after(
     freezer: FrozenDateTimeFactory,
     hass_ws_client: WebSocketGenerator,
     start: datetime,
+    entity_ids: list[str] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Let 6 s pass; return the logbook's answer since ``start``, and our rows."""
+    """Let 6 s pass; return the logbook's answer since ``start``, and our rows.
+
+    With ``entity_ids``, the answer is those entities' activity only (as their
+    more-info dialog shows it).
+    """
     freezer.tick(timedelta(seconds=6))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -61,6 +68,7 @@ async def _rows_after(
             "type": "logbook/get_events",
             "start_time": start.isoformat(),
             "end_time": (dt_util.utcnow() + timedelta(seconds=1)).isoformat(),
+            **({"entity_ids": entity_ids} if entity_ids else {}),
         }
     )
     answer: dict[str, Any] = await client.receive_json()
@@ -83,13 +91,16 @@ async def test_logbook_names_who_acknowledged(
         acknowledged, user=DEMO_USER, device="phone"
     )
     pushover_sandbox.controls.expire(expired)
-    answer, ours = await _rows_after(hass, freezer, hass_ws_client, start)
+    # The Emergency alerts entity's own activity has them.
+    answer, ours = await _rows_after(
+        hass, freezer, hass_ws_client, start, [ALERTS_ENTITY]
+    )
     assert [(row["name"], row["message"]) for row in ours] == [
         ("Emergency message", '"Leak" acknowledged by Pushover on phone'),
         ("Emergency message", "expired without being acknowledged"),
     ]
     # Shown with the entry's event entity, and never with a key.
-    assert {row["entity_id"] for row in ours} == {"event.pushover_emergency_alerts"}
+    assert {row["entity_id"] for row in ours} == {ALERTS_ENTITY}
     assert DEMO_USER not in str(answer["result"])
 
 

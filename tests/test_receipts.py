@@ -79,6 +79,7 @@ async def test_acknowledgement_fires_an_event(
         "acknowledged_by": "Pushover",
         "acknowledged_by_device": "phone",
         "acknowledged_at": event.data["acknowledged_at"],
+        "entity_id": "event.pushover_emergency_alerts",
     }
     assert event.data["acknowledged_at"]
     assert receipt not in loaded_entry.runtime_data.receipts.receipts

@@ -117,6 +117,20 @@ def async_rename_recipient_devices(
             registry.async_update_device(device.id, name=recipient.name)
 
 
+def _application_unique_id(entry_id: str, key: str) -> str:
+    return f"{entry_id}_{key}"
+
+
+@callback
+def application_entity_id(
+    hass: HomeAssistant, platform: str, entry_id: str, key: str
+) -> str | None:
+    """Return the entity ID of the application's ``key`` entity, if registered."""
+    return er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, _application_unique_id(entry_id, key)
+    )
+
+
 class ApplicationEntity(Entity):
     """An entity of the application's device."""
 
@@ -125,7 +139,7 @@ class ApplicationEntity(Entity):
 
     def __init__(self, entry: PushoverPlusConfigEntry, key: str) -> None:
         """Be the application's ``key`` entity."""
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_unique_id = _application_unique_id(entry.entry_id, key)
         self._attr_device_info = _device_info(
             _application_identifier(entry.entry_id), entry.title, MODEL_APPLICATION
         )

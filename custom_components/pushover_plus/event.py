@@ -12,7 +12,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .action_links import ActionLinks, signal_action, signal_event_types
 from .data import PushoverPlusConfigEntry
 from .entity import ApplicationEntity
-from .receipts import EVENT_ACKNOWLEDGED, EVENT_EXPIRED, signal_receipt_settled
+from .receipts import (
+    ALERTS_KEY,
+    EVENT_ACKNOWLEDGED,
+    EVENT_EXPIRED,
+    signal_receipt_settled,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -40,7 +45,7 @@ class EmergencyAlertsEvent(ApplicationEntity, EventEntity):
 
     def __init__(self, entry: PushoverPlusConfigEntry) -> None:
         """Report the receipts of ``entry``."""
-        super().__init__(entry, "emergency_alerts")
+        super().__init__(entry, ALERTS_KEY)
         self._entry = entry
         self._attr_event_types = list(EVENT_TYPES.values())
 

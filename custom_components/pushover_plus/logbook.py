@@ -15,7 +15,6 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_DELIVERED, EVENT_QUEUED, EVENT_SUPPRESSED
@@ -49,9 +48,7 @@ def async_describe_events(
             LOGBOOK_ENTRY_NAME: "Emergency message",
             LOGBOOK_ENTRY_MESSAGE: message,
             # Shown with the entry's "Emergency alerts" event entity.
-            LOGBOOK_ENTRY_ENTITY_ID: er.async_get(hass).async_get_entity_id(
-                "event", DOMAIN, f"{event.data.get('entry_id')}_emergency_alerts"
-            ),
+            LOGBOOK_ENTRY_ENTITY_ID: event.data.get("entity_id"),
         }
 
     @callback

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from aiohttp import web
 from homeassistant.components import webhook
+from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import (
     async_dispatcher_connect,
@@ -45,6 +46,7 @@ from .const import CONF_ACK_WEBHOOK, DOMAIN
 from .coordinator import PushoverCoordinator
 from .data import PushoverPlusConfigEntry
 from .delivery import signal_sent
+from .entity import application_entity_id
 from .storage import (
     SoonWrite,
     async_remove_store,
@@ -62,6 +64,8 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 1.0
 EVENT_ACKNOWLEDGED: Final = f"{DOMAIN}_acknowledged"
 EVENT_EXPIRED: Final = f"{DOMAIN}_expired"
+#: The key of the entry's Emergency alerts event entity.
+ALERTS_KEY: Final = "emergency_alerts"
 
 #: Pushover asks for no more than one receipt poll every 5 seconds; older
 #: alerts are polled less often: (age up to, interval).
@@ -376,7 +380,12 @@ class ReceiptTracker:
 
     @callback
     def _async_fire(self, event_type: str, data: dict[str, Any]) -> None:
-        self._hass.bus.async_fire(event_type, data)
+        # The bus event names the entry's Emergency alerts entity, so that the
+        # activity of that entity shows it; the entity's attributes do not.
+        alerts = application_entity_id(
+            self._hass, Platform.EVENT, self._entry.entry_id, ALERTS_KEY
+        )
+        self._hass.bus.async_fire(event_type, {**data, "entity_id": alerts})
         async_dispatcher_send(
             self._hass, signal_receipt_settled(self._entry.entry_id), event_type, data
         )
