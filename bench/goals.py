@@ -13,6 +13,7 @@ from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY, OURS_ACTIONS
 from .params import Params
 from .results import Figure, Figures
 from .scenarios import (
+    ACTIONS_EXTRA,
     ATTACHMENT,
     BURST,
     CPU,
@@ -135,18 +136,18 @@ def _judge_setup(figures: Figures, params: Params) -> None:
 
 
 def _judge_actions(figures: Figures) -> None:
-    """Judge what a message's actions add to notify.<name>'s CPU time."""
-    metric = "CPU time per message"
-    actions = figures.find(CPU, metric, OURS_ACTIONS)
-    plain = figures.find(CPU, metric, "ours_legacy")
-    floor = figures.find(CPU, metric, "floor")
-    if actions is None or plain is None or floor is None:
+    """Judge what a message's actions add to notify.<name>'s CPU time.
+
+    The figure is the difference measured in turns (see ``Scenarios.cpu``),
+    not that of the two senders' medians, which drift apart by more.
+    """
+    extra = figures.find(CPU, ACTIONS_EXTRA, OURS_ACTIONS)
+    floor = figures.find(CPU, "CPU time per message", "floor")
+    if extra is None or floor is None:
         return
-    extra = (actions.median - plain.median) / floor.median
-    actions.goal = (
-        f"(with actions - without)/floor {extra:.2f} (<= {ACTIONS_OVER_FLOOR})"
-    )
-    actions.met = extra <= ACTIONS_OVER_FLOOR
+    ratio = extra.median / floor.median
+    extra.goal = f"extra/floor {ratio:.2f} (<= {ACTIONS_OVER_FLOOR})"
+    extra.met = ratio <= ACTIONS_OVER_FLOOR
 
 
 def _judge_restart(figures: Figures) -> None:
@@ -212,6 +213,7 @@ def short_goals(
         (CPU, "CPU time per message"): (
             f"<= {CPU_OF_BUILTIN}x built-in, <= {CPU_OVER_FLOOR}x floor"
         ),
+        (CPU, ACTIONS_EXTRA): f"<= {ACTIONS_OVER_FLOOR}x floor",
         (BURST, "peak connections"): f"never > {params.max_connections}",
         (ATTACHMENT, "longest loop stall"): f"never > {MAX_STALL_MS:g} ms",
         (ATTACHMENT, "peak memory growth"): f"< {MAX_MEMORY_FACTOR} x file",

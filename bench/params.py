@@ -17,6 +17,10 @@ class Params:
     cpu_repetitions: int = 5
     cpu_warmup: int = 20
     cpu_messages: int = 1000
+    #: notify.plus with and without actions, taking turns this many times per
+    #: repetition, this many messages each turn (see Scenarios.cpu).
+    cpu_pair_turns: int = 20
+    cpu_pair_messages: int = 100
     burst: int = 50
     max_connections: int = 2
     attachment_bytes: int = 5_000_000

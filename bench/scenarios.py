@@ -34,6 +34,9 @@ from .soak import Soak
 
 LATENCY: Final = "1 latency, 50 ms RTT"
 CPU: Final = "2 CPU, loopback"
+#: The sender actions are added to, and what they add (see cpu()).
+PLAIN: Final = "ours_legacy"
+ACTIONS_EXTRA: Final = "CPU time added by actions, per message, in turns"
 BURST: Final = "3 burst of 50, 50 ms RTT"
 ATTACHMENT: Final = "4 attachment 5 MB, loopback"
 SETUP: Final = "5 entry setup, 50 ms RTT"
@@ -199,7 +202,34 @@ class Scenarios:
                 figure.details.setdefault("wall_ms_per_message", []).append(
                     wall / params.cpu_messages * 1000
                 )
+            await self._actions_in_turns(rep)
         self._log_medians(CPU)
+
+    async def _actions_in_turns(self, rep: int) -> None:
+        """Time notify.plus with and without actions, taking turns.
+
+        What actions add is a tenth of a millisecond; a 2-core machine's CPU
+        time per message drifts more than that from one sender's thousand
+        messages to the next one's. Taking turns every hundred messages, both
+        see the same minutes, and the difference of their sums is the cost.
+        """
+        params = self.params
+        plain = next(sender for sender in self.bench.senders if sender.key == PLAIN)
+        [actions] = self.bench.variants
+        spent = {PLAIN: 0.0, actions.key: 0.0}
+        for turn in range(params.cpu_pair_turns):
+            pair = (plain, actions) if (turn + rep) % 2 == 0 else (actions, plain)
+            for sender in pair:
+                await self.bench.control.reset()
+                gc.collect()
+                start = time.process_time()
+                for index in range(params.cpu_pair_messages):
+                    await sender.send(f"cpu turn {rep}.{turn}.{index}")
+                spent[sender.key] += time.process_time() - start
+        messages = params.cpu_pair_turns * params.cpu_pair_messages
+        figure = self.figure(CPU, ACTIONS_EXTRA, "ms", actions)
+        figure.decimals = 3
+        figure.values.append((spent[actions.key] - spent[PLAIN]) / messages * 1000)
 
     # -- 3 -------------------------------------------------------------------
 
