@@ -18,7 +18,6 @@ from pathlib import Path
 import stat
 import string
 from typing import IO, Final, NoReturn, Self
-from urllib.parse import quote_plus
 
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
@@ -28,12 +27,13 @@ from .models import Attachment
 from .validation import check_attachment_size
 
 _CHUNK_SIZE: Final = 64 * 1024
-#: What each ASCII character other than letters, digits and ``_.-~`` becomes
-#: in a urlencoded form: ``%XX``, and a space ``+`` (as ``quote_plus`` does).
+#: What each character up to U+00FF other than letters, digits and ``_.-~``
+#: becomes in a urlencoded form: ``%XX``, and a space ``+`` (as ``quote_plus``
+#: does). Text beyond ASCII is quoted as its UTF-8 bytes read as such characters.
 _FORM_ESCAPES: Final = str.maketrans(
     {
         chr(code): "+" if code == 0x20 else f"%{code:02X}"
-        for code in range(128)
+        for code in range(256)
         if chr(code) not in string.ascii_letters + string.digits + "_.-~"
     }
 )
@@ -137,8 +137,14 @@ class FilePayload(aiohttp.Payload):
 
 
 def _form_quote(value: str) -> str:
-    """Quote a form key or value; ASCII text, most of it, in one C call."""
-    return value.translate(_FORM_ESCAPES) if value.isascii() else quote_plus(value)
+    """Quote a form key or value in one C call (two more beyond ASCII).
+
+    Beyond ASCII each UTF-8 byte becomes the character of its value, which
+    the table turns into its ``%XX``: what ``quote_plus`` does a byte at a time.
+    """
+    if not value.isascii():
+        value = value.encode().decode("latin-1")
+    return value.translate(_FORM_ESCAPES)
 
 
 def form_body(form: Mapping[str, str]) -> bytes:
