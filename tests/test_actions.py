@@ -281,14 +281,18 @@ async def test_links_no_page_can_open_are_left_out(
             {"action": "URI", "title": "Elsewhere", "uri": "//evil.example.com/x"},
             {"action": "URI", "title": "Docs", "uri": "https://example.com/docs"},
             {"action": "OK", "title": 7},
+            # The companion app ignores a button's uri: so does Pushover Plus.
+            {"action": "LATER", "title": "Later", "uri": "app://x/" + "y" * 600},
         ],
     )
     [record] = pushover_sandbox.state.messages
-    assert record.fields["url_title"] == "Docs · 7"
+    assert record.fields["url_title"] == "Docs · 7 · Later"
     _, html = await open_page(await hass_client_no_auth(), link_path(record))
     assert "App" not in html
     assert "evil" not in html
     assert 'href="https://example.com/docs"' in html
+    assert ">Later</button>" in html
+    assert "app://x" not in html
     # Only links: no message needs a link when every action was left out.
     await _send(hass, actions=[{"action": "URI", "title": "A", "uri": "app://x"}])
     assert "url" not in pushover_sandbox.state.messages[-1].fields

@@ -106,20 +106,23 @@ def parse_actions(value: object, name: str) -> tuple[Action, ...]:
 
 
 def _action(item: Mapping[str, Any], number: int, name: str) -> Action | None:
-    """Read one action; None for a link no page can open."""
+    """Read one action; None for a link no page can open.
+
+    Only a URI action's ``uri`` is read: the companion app ignores the others'.
+    """
     action = _text(item.get("action"))
     title = _text(item.get("title"))
-    uri = _text(item.get("uri"))
     if not action:
         raise invalid_field("action_id_missing", name, number=str(number))
     if not title:
         raise invalid_field("action_title_missing", name, number=str(number))
+    uri = _text(item.get("uri")) if action == URI else ""
     if action == URI and not uri:
         raise invalid_field("action_uri_missing", name, number=str(number))
     if (
         len(action) > MAX_ID_LENGTH
         or len(title) > MAX_TITLE_LENGTH
-        or len(uri or "") > MAX_URI_LENGTH
+        or len(uri) > MAX_URI_LENGTH
     ):
         raise invalid_field(
             "action_too_long",
@@ -129,7 +132,7 @@ def _action(item: Mapping[str, Any], number: int, name: str) -> Action | None:
             title=str(MAX_TITLE_LENGTH),
             uri=str(MAX_URI_LENGTH),
         )
-    if action != URI:
+    if not uri:
         return Action(action, title)
     if not _openable(uri):
         _LOGGER.debug(
@@ -157,5 +160,5 @@ def _openable(uri: str) -> bool:
 
 def named(actions: Sequence[Action], limit: int) -> str | None:
     """Return the actions' titles as one text, None if over ``limit``."""
-    titles = SEPARATOR.join(action.title for action in actions)
+    titles = SEPARATOR.join([action.title for action in actions])
     return titles if 0 < len(titles) <= limit else None

@@ -106,6 +106,8 @@ def form_value(value: int | datetime | str | Sequence[str] | None) -> str | None
     Empty text and lists, ``False`` and ``None`` are not sent; ``True`` is
     ``1``, numbers are decimal, lists are comma-joined, a time is Unix seconds.
     """
+    if isinstance(value, str):
+        return value or None
     if value is None or value is False:
         return None
     if value is True:
@@ -114,8 +116,6 @@ def form_value(value: int | datetime | str | Sequence[str] | None) -> str | None
         return str(value)
     if isinstance(value, datetime):
         return str(int(value.timestamp()))
-    if isinstance(value, str):
-        return value or None
     return ",".join(value) or None
 
 
