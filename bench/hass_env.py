@@ -56,6 +56,7 @@ from custom_components.pushover_plus.const import (
     SUBENTRY_RECIPIENT,
 )
 from custom_components.pushover_plus.migration import CURRENT_VERSION
+from sandbox.hass_http import write_http_settings
 from sandbox.seed import DEMO_TOKEN, DEMO_USER
 
 BUILTIN_DOMAIN: Final = "pushover"
@@ -86,11 +87,11 @@ async def async_start_hass(config_dir: Path, allowed_dir: Path) -> HomeAssistant
         "external_url": "https://bench.example.com",
     }
     # notify needs repairs, which needs the HTTP server: keep it on a free
-    # loopback port rather than 8123 on every address.
-    config: dict[str, Any] = {
-        "homeassistant": core,
-        "http": {"server_host": ["127.0.0.1"], "server_port": _free_port()},
-    }
+    # loopback port rather than 8123 on every address, stored as confirmed.
+    await hass.async_add_executor_job(
+        write_http_settings, config_dir, "127.0.0.1", _free_port()
+    )
+    config: dict[str, Any] = {"homeassistant": core}
     hass.config_entries = ConfigEntries(hass, config)
     await loader.async_get_custom_components(hass)
     if not await bootstrap.async_load_base_functionality(hass):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass
-import json
 import os
 from pathlib import Path
 import re
@@ -23,20 +22,8 @@ import sys
 import time
 from typing import Any
 
-from homeassistant.components.http.config import (
-    HTTP_CONFIG_CREATED_AT,
-    HTTP_CONFIG_ERROR,
-    HTTP_CONFIG_ERROR_MESSAGE,
-    HTTP_STORAGE_SCHEMA,
-    KEY_PENDING,
-    KEY_STABLE,
-    KEY_YAML_MIGRATION_DONE,
-    STORAGE_KEY as HTTP_STORAGE_KEY,
-    STORAGE_MINOR_VERSION as HTTP_STORAGE_MINOR_VERSION,
-    STORAGE_VERSION as HTTP_STORAGE_VERSION,
-)
-
 from sandbox.demo import HomeAssistantError, access_token, onboard, request_json
+from sandbox.hass_http import write_http_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -263,28 +250,7 @@ def write_configuration(config_dir: Path, port: int, extra_yaml: str = "") -> No
     config_dir.mkdir(parents=True, exist_ok=True)
     configuration = CONFIGURATION_YAML.format(url=f"http://{LOOPBACK}:{port}")
     (config_dir / "configuration.yaml").write_text(configuration + extra_yaml)
-    storage = config_dir / ".storage"
-    storage.mkdir(exist_ok=True)
-    stable = {
-        **HTTP_STORAGE_SCHEMA({"server_host": [LOOPBACK], "server_port": port}),
-        HTTP_CONFIG_CREATED_AT: "2026-01-01T00:00:00+00:00",
-        HTTP_CONFIG_ERROR: None,
-        HTTP_CONFIG_ERROR_MESSAGE: None,
-    }
-    (storage / HTTP_STORAGE_KEY).write_text(
-        json.dumps(
-            {
-                "version": HTTP_STORAGE_VERSION,
-                "minor_version": HTTP_STORAGE_MINOR_VERSION,
-                "key": HTTP_STORAGE_KEY,
-                "data": {
-                    KEY_STABLE: stable,
-                    KEY_PENDING: None,
-                    KEY_YAML_MIGRATION_DONE: True,
-                },
-            }
-        )
-    )
+    write_http_settings(config_dir, LOOPBACK, port, replace=True)
 
 
 @contextlib.contextmanager
