@@ -39,7 +39,7 @@ async def test_home_assistant_uses_them_without_asking(
 
 def test_settings_already_stored_are_kept_unless_replaced(tmp_path: Path) -> None:
     assert write_http_settings(tmp_path, "127.0.0.1", 18123)
-    assert not write_http_settings(tmp_path, "0.0.0.0", 8123)
+    assert not write_http_settings(tmp_path, "192.0.2.1", 8123)
     assert _stored(tmp_path)["data"]["stable"]["server_port"] == 18123
     assert write_http_settings(tmp_path, "127.0.0.1", 18124, replace=True)
     assert _stored(tmp_path)["data"]["stable"]["server_port"] == 18124
