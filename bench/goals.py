@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY, OURS_ACTIONS
+from .hass_env import FLOOR_ENTITY, FLOOR_LEGACY, OURS_ACTIONS, OURS_LEGACY
 from .params import Params
 from .results import Figure, Figures
 from .scenarios import (
@@ -43,7 +43,7 @@ ACTIONS_OVER_FLOOR = 0.2
 #: Resident memory that the soak's messages after the first reading may add.
 SOAK_MAX_GROWTH_MB = 5.0
 #: Each of our senders, and Home Assistant's own path of that kind around the floor.
-REFERENCE = {"ours_entity": FLOOR_ENTITY, "ours_legacy": FLOOR_LEGACY}
+REFERENCE = {"ours_entity": FLOOR_ENTITY, OURS_LEGACY: FLOOR_LEGACY}
 
 
 def _pair(
@@ -138,7 +138,7 @@ def _judge_setup(figures: Figures, params: Params) -> None:
 def _judge_actions(figures: Figures) -> None:
     """Judge what a message's actions add to notify.<name>'s CPU time.
 
-    The figure is the difference measured in turns (see ``Scenarios.cpu``),
+    The figure is the difference measured in turns (``Scenarios._actions_in_turns``),
     not that of the two senders' medians, which drift apart by more.
     """
     extra = figures.find(CPU, ACTIONS_EXTRA, OURS_ACTIONS)

@@ -431,7 +431,8 @@ class FloorService(BaseNotificationService):
 #: The reference senders: Home Assistant's notify paths around the floor.
 FLOOR_ENTITY: Final = "ha_entity_floor"
 FLOOR_LEGACY: Final = "ha_legacy_floor"
-#: notify.plus with actions: each message gets an action page link.
+#: notify.plus, and notify.plus with actions: each message gets an action page link.
+OURS_LEGACY: Final = "ours_legacy"
 OURS_ACTIONS: Final = "ours_legacy_actions"
 #: Two buttons and a reply, as an automation would send them.
 ACTIONS: Final = [
@@ -487,9 +488,7 @@ class Bench:
         self._check_loaded()
         self.senders = [
             OursEntity(self.hass, self._entity_of(self.ours_entry)),
-            LegacySender(
-                self.hass, "ours_legacy", "Pushover Plus, notify.plus", "plus"
-            ),
+            LegacySender(self.hass, OURS_LEGACY, "Pushover Plus, notify.plus", "plus"),
             LegacySender(
                 self.hass, "builtin", "built-in pushover, notify.builtin", "builtin"
             ),

@@ -24,7 +24,15 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 
 from custom_components.pushover_plus.const import DOMAIN
 
-from .hass_env import BUILTIN_DOMAIN, Bench, BenchError, OursEntity, Sender, make_entry
+from .hass_env import (
+    BUILTIN_DOMAIN,
+    OURS_LEGACY,
+    Bench,
+    BenchError,
+    OursEntity,
+    Sender,
+    make_entry,
+)
 from .params import Params
 from .probes import LoopLagProbe, RssPeak, write_noise_jpeg
 from .processes import ProxyProcess
@@ -34,8 +42,7 @@ from .soak import Soak
 
 LATENCY: Final = "1 latency, 50 ms RTT"
 CPU: Final = "2 CPU, loopback"
-#: The sender actions are added to, and what they add (see cpu()).
-PLAIN: Final = "ours_legacy"
+#: What actions add to notify.plus (see Scenarios._actions_in_turns).
 ACTIONS_EXTRA: Final = "CPU time added by actions, per message, in turns"
 BURST: Final = "3 burst of 50, 50 ms RTT"
 ATTACHMENT: Final = "4 attachment 5 MB, loopback"
@@ -216,7 +223,9 @@ class Scenarios:
         figure is the median of those differences.
         """
         params = self.params
-        plain = next(sender for sender in self.bench.senders if sender.key == PLAIN)
+        plain = next(
+            sender for sender in self.bench.senders if sender.key == OURS_LEGACY
+        )
         [actions] = self.bench.variants
         differences = []
         for turn in range(params.cpu_pair_turns):
@@ -230,7 +239,9 @@ class Scenarios:
                     await sender.send(f"cpu turn {rep}.{turn}.{index}")
                 spent[sender.key] = time.process_time() - start
             differences.append(
-                (spent[actions.key] - spent[PLAIN]) / params.cpu_pair_messages * 1000
+                (spent[actions.key] - spent[plain.key])
+                / params.cpu_pair_messages
+                * 1000
             )
         figure = self.figure(CPU, ACTIONS_EXTRA, "ms", actions)
         figure.decimals = 3
